@@ -1,0 +1,75 @@
+# Lodestone build. `make` builds bin/lode; `make test` runs every test; `make SAN=1 ...` builds
+# with AddressSanitizer and UndefinedBehaviorSanitizer into build-san/. CC=clang works too.
+CC      ?= cc
+SAN     ?= 0
+PKGS    := sqlite3 libcjson libutf8proc
+WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
+           -Wmissing-prototypes -Wformat=2 -Werror
+DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')
+DEPLIBS := $(shell pkg-config --libs $(PKGS)) -lcsv -lm -lpthread
+
+ifeq ($(SAN),1)
+  B       := build-san
+  OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+  B       := build
+  OPT     := -O2 -g
+endif
+CFLAGS_ALL := $(WARN) $(OPT) -D_POSIX_C_SOURCE=200809L -Iinclude $(DEPCFLAGS) \
+              -DLODE_DATADIR='"$(CURDIR)/data"' $(CFLAGS)
+LDFLAGS_ALL := $(OPT) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard src/util/*.c src/model/*.c src/store/*.c src/engines/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+LODE := $(B)/bin/lode
+
+.PHONY: all test unit cli-test prop-test fuzz bench clean golden check-data
+all: $(LODE) bin/lode
+
+bin/lode: $(LODE)
+	@mkdir -p bin && cp $(LODE) bin/lode
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(B)/liblode.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(LODE): $(CLI_OBJ) $(B)/liblode.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(B)/liblode.a $(DEPLIBS)
+
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/liblode.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(B)/liblode.a $(DEPLIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+cli-test: $(LODE)
+	@LODE=$(CURDIR)/$(LODE) sh tests/cli/run.sh
+
+prop-test: $(LODE)
+	@LODE=$(CURDIR)/$(LODE) sh tests/prop/run.sh
+
+fuzz:
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+test: unit cli-test prop-test
+
+golden: $(LODE)
+	@LODE=$(CURDIR)/$(LODE) GOLDEN=1 sh tests/cli/run.sh
+
+bench: $(LODE)
+	@sh bench/run.sh
+
+clean:
+	rm -rf build build-san build-fuzz bin
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
