@@ -237,7 +237,11 @@ typedef struct lode_baseline {
     int *year;         /* [n_materials] latest year with country production rows, 0 if none */
     double *world_t;   /* [n_materials] published world total (WLD row), else sum of rows */
     double *prod_t;    /* production (countries and ROW; WLD and regions excluded) */
-    double *inter_t;   /* intermediate use: recipes (consumed inputs) x own production */
+    double *inter_t;   /* intermediate use: recipes (consumed inputs) x own production, times
+                        * inter_scale of the input */
+    double *inter_scale; /* [n_materials] 1, or world production / world recipe use where the
+                          * recipes ask more of an input than the world produces (the rest is
+                          * fed from outside the model: scrap, synthetic, stock draw) */
     double *final_t;   /* final demand: sum of demand rows */
     double *imports_t; /* sum of baseline flows in */
     double *exports_t; /* sum of baseline flows out */
