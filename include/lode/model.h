@@ -46,7 +46,8 @@ typedef struct lode_prov {
     const char *source;
     const char *confidence; /* verified, secondary, derived, recalled, ... */
     const char *note;
-    long line;              /* line in the file it was read from, for errors */
+    const char *path;       /* file (or store table) it was read from, for errors */
+    long line;              /* line in that file */
 } lode_prov;
 
 enum { LODE_WGI_N = 6 }; /* voice, stability, effectiveness, regulatory, rule of law, corruption */
