@@ -1,0 +1,81 @@
+/* cli_int.h: what the command files share: the run context (store, model, output format)
+ * and the output helpers of out.c. Private to src/cli. */
+#ifndef LODE_CLI_INT_H
+#define LODE_CLI_INT_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#include "lode/arena.h"
+#include "lode/buf.h"
+#include "lode/err.h"
+#include "lode/model.h"
+#include "lode/store.h"
+#include "lode/table.h"
+
+typedef enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV } out_format;
+
+typedef struct lode_ctx {
+    const char *db;       /* --db, or NULL for the default store */
+    const char *data_dir; /* the bundled dataset */
+    out_format fmt;
+    lode_arena *arena;    /* lives for the whole command */
+    lode_package pkg;
+    int have_pkg;
+    lode_store *store;
+    lode_model *model;
+} lode_ctx;
+
+/* Exit codes are lode_status values (err.h): 0 done, 1 usage, 2 bad input, 3 no solution,
+ * 4 I/O or store error. */
+
+/* Print err to stderr as "lode: <path:line:col: field 'f': msg>" and return its code. */
+int cli_fail(const lode_err *err);
+/* Print a usage error ("lode <cmd>: msg") and the usage text; returns LODE_EUSAGE. */
+int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The package (data/datapackage.json), loaded once. */
+int cli_package(lode_ctx *ctx, const lode_package **out);
+/* Open the store, building the default one from the bundled data on first use. */
+int cli_store(lode_ctx *ctx, lode_store **out);
+/* The frozen model from the store. */
+int cli_model(lode_ctx *ctx, const lode_model **out);
+
+/* A text table: headers (with units) then rows of cells, printed aligned, or as CSV. Cells are
+ * copied. */
+typedef struct out_table {
+    size_t n_cols;
+    const char **head;
+    int *right; /* right-align the column (numbers) */
+    lode_buf cells; /* all cells, NUL-separated */
+    size_t n_cells;
+} out_table;
+
+void out_table_init(out_table *t, size_t n_cols, const char *const *head, const int *right);
+void out_table_add(out_table *t, const char *cell);
+void out_table_addf(out_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print as aligned text (OUT_TABLE) or CSV (OUT_CSV) to f, then free. */
+int out_table_print(out_table *t, out_format fmt, FILE *f);
+void out_table_free(out_table *t);
+
+/* Print a cJSON document to stdout and delete it. Returns an exit code. */
+int out_json(cJSON *doc);
+/* A number rounded to `sig` significant digits for JSON (stable across platforms). */
+cJSON *out_num(double v);
+
+/* Human formats: tonnes ("12,345 t"), shares ("0.912"). */
+const char *fmt_t(char *buf, size_t len, double t);
+
+/* Commands: each returns an exit code. */
+int cmd_init(int argc, char **argv, lode_ctx *ctx);
+int cmd_import(int argc, char **argv, lode_ctx *ctx);
+int cmd_export(int argc, char **argv, lode_ctx *ctx);
+int cmd_check(int argc, char **argv, lode_ctx *ctx);
+int cmd_derive(int argc, char **argv, lode_ctx *ctx);
+int cmd_risk(int argc, char **argv, lode_ctx *ctx);
+int cmd_exposure(int argc, char **argv, lode_ctx *ctx);
+
+/* Is argv[i] a request for help? */
+int cli_wants_help(int argc, char **argv);
+
+#endif
