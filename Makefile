@@ -28,7 +28,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 LODE := $(B)/bin/lode
 
-.PHONY: all test unit cli-test prop-test fuzz bench clean golden check-data
+.PHONY: all test unit cli-test prop-test fuzz bench clean golden check
 all: $(LODE) bin/lode
 
 bin/lode: $(LODE)
@@ -73,3 +73,9 @@ clean:
 	rm -rf build build-san build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# The whole suite: unit tests, end-to-end and property tests under ASan+UBSan, the fuzzers for
+# a bounded time, and the derived tables checked against the method. Ends with one
+# "N passed, N failed" line.
+check:
+	@sh tests/run_all.sh
