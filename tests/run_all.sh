@@ -22,8 +22,8 @@ group() { # name, command...
     # Runners print one "PASS x" / "FAIL x" line per test; cmocka prints its own totals.
     p=$(grep -c '^PASS ' "$log/out")
     f=$(grep -c '^FAIL ' "$log/out")
-    cp=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/out" | awk '{s+=$1} END {print s+0}')
-    cf=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/out" | awk '{s+=$1} END {print s+0}')
+    cp=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log/out" | awk '{s+=$1} END {print s+0}')
+    cf=$(sed -n 's/.*\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log/out" | awk '{s+=$1} END {print s+0}')
     pass=$((pass + p + cp))
     fail=$((fail + f + cf))
     if [ "$status" = failed ] && [ $((f + cf)) -eq 0 ]; then

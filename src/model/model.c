@@ -813,7 +813,8 @@ static lode_status compute_baseline(lode_model *m, lode_err *err)
         const lode_demand *r = &m->demand[i];
         b->final_t[(size_t)r->material * nc + (size_t)r->country] += r->tonnes;
     }
-    qsort(m->trade, m->n_trade, sizeof *m->trade, flow_cmp);
+    if (m->n_trade)
+        qsort(m->trade, m->n_trade, sizeof *m->trade, flow_cmp);
     for (size_t i = 0; i < m->n_trade; i++) {
         const lode_flow *f = &m->trade[i];
         size_t mk = (size_t)f->material * nc;
