@@ -25,14 +25,17 @@ typedef struct lode_risk_opts {
 typedef struct lode_eusr {
     const char *eu_material; /* e.g. "Neodymium" */
     const char *eu_stage;    /* "extraction" or "processing" */
-    int computed;            /* 1 if every input was found */
+    int computed;            /* 1 if SR was computed: every essential input was found
+                              * (`missing` may still name inputs approximated, e.g.
+                              * "eu_trade_agreements": t = 1 stands in for 0.8) */
     double sr;               /* the indicator, when computed */
     double hhi_wgi_gs;       /* HHI_WGI,t over global supply (0..10) */
     double hhi_wgi_eus;      /* HHI_WGI,t over EU sourcing (0..10), if used */
     double ir;               /* import reliance 0..1 */
     double eol_rir;          /* 0..1 */
     double si_sr;
-    const char *missing;     /* "" or a ";"-list of the inputs the dataset lacks */
+    const char *missing;     /* "" or a ";"-list of the inputs the dataset lacks
+                              * (docs/risk.md lists the names) */
     const char *basis;       /* "GS+EU" or "GSonly" */
 } lode_eusr;
 
@@ -62,7 +65,8 @@ lode_status lode_risk_run(const lode_model *m, const lode_risk_opts *o, lode_are
                           lode_risk_result *out, lode_err *err);
 
 /* Scaled WGI used by the EU method: mean of the six estimates mapped from [-2.5, 2.5] to
- * [10, 0] (higher = poorer governance), clamped to [0, 10]. */
+ * [10, 0] (higher = poorer governance), clamped to [0, 10]. Returns -1 if c is NULL or has
+ * no WGI row (wgi_year == 0). */
 double lode_wgi_scaled(const lode_country *c);
 
 /* ---- metrics: lode exposure -------------------------------------------------------------- */
@@ -110,7 +114,9 @@ lode_status lode_exposure_run(const lode_model *m, int country, lode_arena *a,
  * Zero seed cells stay zero. Stops when every row and column sum is within tol (absolute) of
  * its target or after max_iter sweeps; *iters (may be NULL) gets the sweeps used.
  * Returns LODE_ENOSOLN if the targets cannot be met (totals differ by more than tol, or a
- * positive target has no free positive cell), naming the row or column in err. */
+ * positive target has no free positive cell), naming the row or column in err: err->field is
+ * "row" or "column" and err->line its 1-based index. LODE_EINPUT for a negative or non-finite
+ * seed cell or target, LODE_EUSAGE for tol < 0, max_iter < 0 or a missing array. */
 lode_status lode_ras(size_t nr, size_t nc, const double *seed, const unsigned char *fixed,
                      const double *row_t, const double *col_t, double tol, int max_iter,
                      double *x, int *iters, lode_err *err);
@@ -134,6 +140,23 @@ typedef struct lode_derive_result {
     lode_derived_demand *demand; /* sorted by material, country, sector */
     size_t n_demand;
     double max_imbalance_t; /* largest |production + imports - use - exports| */
+    /* What the method did with its inputs, so nothing is dropped silently: */
+    size_t n_materials;            /* materials with production, derived */
+    size_t n_shares_used;          /* published share rows held as fixed cells */
+    size_t n_shares_no_surplus;    /* share rows dropped: exporter has no net surplus */
+    size_t n_shares_unused;        /* share rows dropped: importer (or every member of the
+                                    * region) has no net need, or is not a trading country */
+    size_t n_exporters_capped;     /* (material, exporter) fixed cells scaled down to surplus */
+    size_t n_importers_normalised; /* (material, importer) fixed shares summing above 1 */
+    size_t n_consumption_scaled;   /* materials whose published consumption was scaled down to
+                                    * fit world final use */
+    size_t n_importers_filled;     /* (material, importer) whose shares left a rest no other
+                                    * exporter could supply: scaled up to sum to 1 */
+    size_t n_ras_released;         /* (material, importer or exporter) whose fixed cells were
+                                    * released because RAS found no fit with them even so */
+    size_t n_ras_fallback;         /* materials where RAS found no fit even so: the unfixed
+                                    * proportional seed was used */
+    int ras_iters_max;             /* most RAS sweeps any material took */
 } lode_derive_result;
 
 /* Derive the baseline final demand and trade matrix from production, recipes, published
