@@ -109,6 +109,7 @@ typedef struct lode_flow {
     int material, exporter, importer;
     int year;
     double tonnes;
+    int off_year; /* set by freeze: 1 if year is not the material's baseline year */
     lode_prov prov;
 } lode_flow;
 
@@ -246,8 +247,11 @@ typedef struct lode_baseline {
     double *final_t;   /* final demand: sum of demand rows */
     double *imports_t; /* sum of baseline flows in */
     double *exports_t; /* sum of baseline flows out */
-    /* flows sorted by (material, importer, exporter); the importer's flows of material m are
-     * flows[in_start[k] .. in_start[k+1]) with k = m * n_countries + importer */
+    /* Baseline flows are m->trade[0 .. n_flows): the rows whose year is their material's
+     * baseline year, sorted by (material, importer, exporter); rows of other years follow.
+     * The importer's flows of material m are trade[in_start[k] .. in_start[k+1]) with
+     * k = m * n_countries + importer. */
+    size_t n_flows;
     size_t *in_start;  /* [n_materials * n_countries + 1] */
 } lode_baseline;
 

@@ -740,9 +740,13 @@ static int baseline_year(const lode_model *m, int k, double *world_out)
     return best;
 }
 
+/* Orders the trade table for the baseline: the flows of each material's baseline year first.
+ * qsort has no context argument, so the year test reads a flag set on each row beforehand. */
 static int flow_cmp(const void *a, const void *b)
 {
     const lode_flow *x = a, *y = b;
+    if (x->off_year != y->off_year)
+        return x->off_year - y->off_year;
     if (x->material != y->material)
         return x->material < y->material ? -1 : 1;
     if (x->importer != y->importer)
@@ -813,9 +817,15 @@ static lode_status compute_baseline(lode_model *m, lode_err *err)
         const lode_demand *r = &m->demand[i];
         b->final_t[(size_t)r->material * nc + (size_t)r->country] += r->tonnes;
     }
+    b->n_flows = 0;
+    for (size_t i = 0; i < m->n_trade; i++) {
+        lode_flow *f = &m->trade[i];
+        f->off_year = f->year != b->year[f->material];
+        b->n_flows += !f->off_year;
+    }
     if (m->n_trade)
         qsort(m->trade, m->n_trade, sizeof *m->trade, flow_cmp);
-    for (size_t i = 0; i < m->n_trade; i++) {
+    for (size_t i = 0; i < b->n_flows; i++) {
         const lode_flow *f = &m->trade[i];
         size_t mk = (size_t)f->material * nc;
         b->imports_t[mk + (size_t)f->importer] += f->tonnes;
