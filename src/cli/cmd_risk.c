@@ -133,7 +133,12 @@ int cmd_risk(int argc, char **argv, lode_ctx *ctx)
         else
             out_table_add(&t, w->eu.eu_material ? "n/a" : "-");
         out_table_add(&t, w->eu.eu_material && w->eu.missing ? w->eu.missing : "");
-        out_table_add(&t, w->source ? w->source : "");
+        /* The human table shows the start of the source; --csv and --json give it whole. */
+        const char *src = w->source ? w->source : "";
+        if (ctx->fmt == OUT_TABLE && strlen(src) > 60)
+            out_table_addf(&t, "%.57s...", src);
+        else
+            out_table_add(&t, src);
     }
     rc = out_table_print(&t, ctx->fmt, stdout);
     if (rc == 0 && ctx->fmt == OUT_TABLE)
