@@ -9,10 +9,10 @@ DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')
 DEPLIBS := $(shell pkg-config --libs $(PKGS)) -lcsv -lm -lpthread
 
 ifeq ($(SAN),1)
-  B       := build-san
+  B       ?= build-san
   OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 else
-  B       := build
+  B       ?= build
   OPT     := -O2 -g
 endif
 CFLAGS_ALL := $(WARN) $(OPT) -D_POSIX_C_SOURCE=200809L -Iinclude $(DEPCFLAGS) \
@@ -70,7 +70,7 @@ bench: $(LODE)
 	@sh bench/run.sh
 
 clean:
-	rm -rf build build-san build-fuzz bin
+	rm -rf build build-san build-clang build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 

@@ -35,6 +35,7 @@ group() { # name, command...
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 group "build" make -j"$JOBS" all
+group "build (clang)" make -j"$JOBS" CC=clang B=build-clang build-clang/bin/lode
 group "build (ASan+UBSan)" make -j"$JOBS" SAN=1 build-san/bin/lode
 group "unit tests (ASan+UBSan)" make -j"$JOBS" SAN=1 unit
 group "end-to-end tests (ASan+UBSan)" make SAN=1 cli-test
