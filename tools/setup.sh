@@ -2,7 +2,7 @@
 # Install the Debian packages Lodestone builds and tests with, if any is missing.
 # Debian 12; runs apt-get as root (or through sudo).
 set -eu
-PKGS="build-essential clang pkg-config libsqlite3-dev libcsv-dev libcjson-dev libutf8proc-dev
+PKGS="build-essential clang libclang-rt-14-dev pkg-config libsqlite3-dev libcsv-dev libcjson-dev libutf8proc-dev
 libcmocka-dev sqlite3 python3"
 missing=""
 for p in $PKGS; do
