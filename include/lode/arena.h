@@ -22,6 +22,11 @@ void *lode_arena_calloc(lode_arena *a, size_t n, size_t size);
 char *lode_arena_strdup(lode_arena *a, const char *s);
 char *lode_arena_strndup(lode_arena *a, const char *s, size_t n);
 
+/* Room for one more element in an arena-backed array: if n == *cap, *arr moves to a block of
+ * twice the capacity (16 at first) with its n elements copied; the old block stays in the
+ * arena. Returns 0, or -1 when out of memory (then *arr and *cap are unchanged). */
+int lode_arena_grow(lode_arena *a, void **arr, size_t n, size_t *cap, size_t size);
+
 /* Make the nth allocation from now fail (n >= 1); 0 turns injection off. */
 void lode_arena_fail_after(lode_arena *a, long n);
 /* Bytes handed out so far. */

@@ -35,6 +35,14 @@ lode_status lode_err_set(lode_err *err, lode_status code, const char *path, long
 #define LODE_FAIL(err, code, path, line, field, ...)                                           \
     lode_err_set((err), (code), (path), (line), (field), __FILE__, __LINE__, __VA_ARGS__)
 
+/* Return from the calling function with the status of x unless it is LODE_OK. */
+#define LODE_TRY(x)                                                                            \
+    do {                                                                                       \
+        lode_status lode_try_st_ = (x);                                                        \
+        if (lode_try_st_ != LODE_OK)                                                           \
+            return lode_try_st_;                                                               \
+    } while (0)
+
 /* Format as `path:line:column: field 'f': msg` (parts omitted when empty) into buf.
  * Returns buf. */
 const char *lode_err_fmt(const lode_err *err, char *buf, size_t len);

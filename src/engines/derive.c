@@ -261,16 +261,8 @@ static lode_status push_demand(dctx *d, int k, int c, int year, lode_sector sec,
                                const char *method)
 {
     lode_derive_result *o = d->out;
-    if (o->n_demand == d->cap_demand) {
-        size_t cap = d->cap_demand ? d->cap_demand * 2 : 256;
-        lode_derived_demand *p = lode_arena_calloc(d->a, cap, sizeof *p);
-        if (p == NULL)
-            return oom(d);
-        if (o->n_demand)
-            memcpy(p, o->demand, o->n_demand * sizeof *p);
-        o->demand = p;
-        d->cap_demand = cap;
-    }
+    if (lode_arena_grow(d->a, (void **)&o->demand, o->n_demand, &d->cap_demand, sizeof *o->demand) != 0)
+        return oom(d);
     lode_derived_demand *r = &o->demand[o->n_demand++];
     r->material = k;
     r->country = c;
@@ -460,16 +452,8 @@ static const char *region_tag(const lode_model *m, int c)
 static lode_status push_flow(dctx *d, int k, int e, int i, int year, double t, const char *method)
 {
     lode_derive_result *o = d->out;
-    if (o->n_flows == d->cap_flows) {
-        size_t cap = d->cap_flows ? d->cap_flows * 2 : 256;
-        lode_derived_flow *p = lode_arena_calloc(d->a, cap, sizeof *p);
-        if (p == NULL)
-            return oom(d);
-        if (o->n_flows)
-            memcpy(p, o->flows, o->n_flows * sizeof *p);
-        o->flows = p;
-        d->cap_flows = cap;
-    }
+    if (lode_arena_grow(d->a, (void **)&o->flows, o->n_flows, &d->cap_flows, sizeof *o->flows) != 0)
+        return oom(d);
     lode_derived_flow *f = &o->flows[o->n_flows++];
     f->material = k;
     f->exporter = e;

@@ -12,13 +12,6 @@
 
 #define OOM(err) LODE_FAIL((err), LODE_EIO, "", 0, "", "out of memory")
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        lode_status st_ = (x);                                                                     \
-        if (st_ != LODE_OK)                                                                        \
-            return st_;                                                                            \
-    } while (0)
-
 /* Index of (material k, country c) in the baseline arrays. Indexes of a frozen model are never
  * negative, so the casts to size_t keep their value. */
 static size_t cell(const lode_model *m, int k, int c)
@@ -510,7 +503,7 @@ lode_status lode_risk_run(const lode_model *m, const lode_risk_opts *o, lode_are
     if (rows == NULL)
         return OOM(err);
     for (size_t i = 0; i < n; i++)
-        TRY(risk_row(m, keys[i].index, crank, tmp, scratch, a, &rows[i], err));
+        LODE_TRY(risk_row(m, keys[i].index, crank, tmp, scratch, a, &rows[i], err));
     out->rows = rows;
     out->n_rows = n;
     return LODE_OK;
@@ -637,7 +630,7 @@ static lode_status dfs(xctx *x, int k, unsigned char *color, int *path, size_t d
             return st;
         }
         if (color[j] == WHITE)
-            TRY(dfs(x, j, color, path, depth + 1, topo, n_topo));
+            LODE_TRY(dfs(x, j, color, path, depth + 1, topo, n_topo));
     }
     color[k] = BLACK;
     topo[(*n_topo)++] = k;
@@ -693,7 +686,7 @@ static lode_status build_graph(xctx *x, const int *mrank)
     size_t n_topo = 0;
     for (size_t k = 0; k < nm; k++)
         if (color[k] == WHITE)
-            TRY(dfs(x, (int)k, color, path, 0, topo, &n_topo));
+            LODE_TRY(dfs(x, (int)k, color, path, 0, topo, &n_topo));
 
     for (size_t i = 0; i < nm * nm; i++)
         x->pos[i] = -1;
@@ -799,15 +792,15 @@ static lode_status trace_supply(xctx *x, int c, int k, dist **out)
     if (d == NULL)
         return OOM(x->err);
     if (m->base.prod_t[idx] + m->base.imports_t[idx] <= 0) {
-        TRY(dist_self(x, c, &d[0]));
+        LODE_TRY(dist_self(x, c, &d[0]));
         for (size_t u = 1; u < n; u++)
             d[u] = d[0];
     } else {
-        TRY(supply_mix(x, c, k, &d[0]));
+        LODE_TRY(supply_mix(x, c, k, &d[0]));
         if (n > 1) {
             for (size_t i = 0; i < d[0].n; i++) {
                 dist *made;
-                TRY(trace_made(x, d[0].o[i].country, k, &made));
+                LODE_TRY(trace_made(x, d[0].o[i].country, k, &made));
             }
             for (size_t u = 1; u < n; u++) {
                 for (size_t i = 0; i < d[0].n; i++) {
@@ -815,7 +808,7 @@ static lode_status trace_supply(xctx *x, int c, int k, dist **out)
                     for (size_t q = 0; q < made->n; q++)
                         acc_add(x, made->o[q].country, d[0].o[i].share * made->o[q].share);
                 }
-                TRY(acc_take(x, &d[u]));
+                LODE_TRY(acc_take(x, &d[u]));
             }
         }
     }
@@ -845,10 +838,10 @@ static lode_status trace_made(xctx *x, int e, int k, dist **out)
     dist *d = lode_arena_calloc(x->a, n, sizeof *d);
     if (d == NULL)
         return OOM(x->err);
-    TRY(dist_self(x, e, &d[0]));
+    LODE_TRY(dist_self(x, e, &d[0]));
     for (size_t i = 0; i < x->n_in[k]; i++) {
         dist *s;
-        TRY(trace_supply(x, e, x->in[k][i].input, &s));
+        LODE_TRY(trace_supply(x, e, x->in[k][i].input, &s));
     }
     for (size_t u = 1; u < n; u++) {
         int kk = x->up[k][u].k;
@@ -862,7 +855,7 @@ static lode_status trace_made(xctx *x, int e, int k, dist **out)
             for (size_t q = 0; q < s->n; q++)
                 acc_add(x, s->o[q].country, coef * s->o[q].share);
         }
-        TRY(acc_take(x, &d[u]));
+        LODE_TRY(acc_take(x, &d[u]));
     }
     x->busy_made[idx] = 0;
     x->made[idx] = d;
@@ -913,7 +906,7 @@ static lode_status exposure_row(xctx *x, int c, int k, const int *crank, ranked 
         double ir = (r->imports_t - r->exports_t) / r->supply_t;
         r->import_reliance = ir < 0 ? 0 : ir > 1 ? 1 : ir;
     }
-    TRY(trace_supply(x, c, k, &d));
+    LODE_TRY(trace_supply(x, c, k, &d));
     r->n_stages = x->n_up[k];
     r->stages = lode_arena_calloc(x->a, r->n_stages, sizeof *r->stages);
     if (r->stages == NULL)
@@ -924,7 +917,7 @@ static lode_status exposure_row(xctx *x, int c, int k, const int *crank, ranked 
         s->stage = m->materials[s->material].stage;
         s->depth = x->up[k][u].depth;
         s->t_per_t = x->up[k][u].emb;
-        TRY(origins_sorted(x, &d[u], crank, tmp, &s->origins, &s->n_origins));
+        LODE_TRY(origins_sorted(x, &d[u], crank, tmp, &s->origins, &s->n_origins));
     }
     r->origins = r->stages[0].origins;
     r->n_origins = r->stages[0].n_origins;
@@ -964,7 +957,7 @@ lode_status lode_exposure_run(const lode_model *m, int country, lode_arena *a,
     if (!mrank || !crank || !tmp || !x.supply || !x.made || !x.busy_supply || !x.busy_made ||
         !x.acc || !x.touched || !x.mark)
         return OOM(err);
-    TRY(build_graph(&x, mrank));
+    LODE_TRY(build_graph(&x, mrank));
 
     size_t n;
     row_key *keys = sorted_materials(m, mrank, a, exposure_wants, &country, &n);
@@ -974,7 +967,7 @@ lode_status lode_exposure_run(const lode_model *m, int country, lode_arena *a,
     if (rows == NULL)
         return OOM(err);
     for (size_t i = 0; i < n; i++)
-        TRY(exposure_row(&x, country, keys[i].index, crank, tmp, &rows[i]));
+        LODE_TRY(exposure_row(&x, country, keys[i].index, crank, tmp, &rows[i]));
     out->country = country;
     out->rows = rows;
     out->n_rows = n;

@@ -334,17 +334,8 @@ static void *table_push(lode_model *m, const tablemap *t)
     void **arr = (void **)(base + t->off_arr);
     size_t *n = (size_t *)(base + t->off_n);
     size_t *cap = (size_t *)(base + t->off_cap);
-    if (*n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 16;
-        /* Old blocks stay in the arena: growth by doubling wastes at most as much as it keeps. */
-        void *fresh = lode_arena_calloc(m->arena, ncap, t->elem_size);
-        if (fresh == NULL)
-            return NULL;
-        if (*n)
-            memcpy(fresh, *arr, *n * t->elem_size);
-        *arr = fresh;
-        *cap = ncap;
-    }
+    if (lode_arena_grow(m->arena, arr, *n, cap, t->elem_size) != 0)
+        return NULL;
     return (char *)*arr + (*n)++ * t->elem_size;
 }
 
@@ -593,18 +584,11 @@ static lode_status resolve_list(lode_model *m, int is_material, const char *list
     return LODE_OK;
 }
 
-#define TRY(x)                                                                                 \
-    do {                                                                                       \
-        lode_status st_ = (x);                                                                 \
-        if (st_ != LODE_OK)                                                                    \
-            return st_;                                                                        \
-    } while (0)
-
 static lode_status resolve_all(lode_model *m, lode_err *err)
 {
     for (size_t i = 0; i < m->n_governance; i++) {
         lode_governance *g = &m->governance[i];
-        TRY(resolve(m, 0, g->iso3, 0, &g->prov, "iso3", &g->country, err));
+        LODE_TRY(resolve(m, 0, g->iso3, 0, &g->prov, "iso3", &g->country, err));
         lode_country *c = &m->countries[g->country];
         if (g->year >= c->wgi_year) {
             c->wgi_year = g->year;
@@ -613,85 +597,85 @@ static lode_status resolve_all(lode_model *m, lode_err *err)
     }
     for (size_t i = 0; i < m->n_production; i++) {
         lode_production *r = &m->production[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
     }
     for (size_t i = 0; i < m->n_capacity; i++) {
         lode_capacity *r = &m->capacity[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
     }
     for (size_t i = 0; i < m->n_recipes; i++) {
         lode_recipe *r = &m->recipes[i];
-        TRY(resolve(m, 1, r->output_id, 0, &r->prov, "output", &r->output, err));
-        TRY(resolve(m, 1, r->input_id, 0, &r->prov, "input", &r->input, err));
+        LODE_TRY(resolve(m, 1, r->output_id, 0, &r->prov, "output", &r->output, err));
+        LODE_TRY(resolve(m, 1, r->input_id, 0, &r->prov, "input", &r->input, err));
         if (r->output == r->input)
             return LODE_FAIL(err, LODE_EINPUT, r->prov.path, r->prov.line, "input",
                              "a material cannot be its own input (\"%s\")", r->input_id);
     }
     for (size_t i = 0; i < m->n_trade; i++) {
         lode_flow *r = &m->trade[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
-        TRY(resolve(m, 0, r->exporter_id, 0, &r->prov, "exporter", &r->exporter, err));
-        TRY(resolve(m, 0, r->importer_id, 0, &r->prov, "importer", &r->importer, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->exporter_id, 0, &r->prov, "exporter", &r->exporter, err));
+        LODE_TRY(resolve(m, 0, r->importer_id, 0, &r->prov, "importer", &r->importer, err));
     }
     for (size_t i = 0; i < m->n_trade_published; i++) {
         lode_pubtrade *r = &m->trade_published[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
-        TRY(resolve(m, 0, r->exporter_id, 0, &r->prov, "exporter", &r->exporter, err));
-        TRY(resolve(m, 0, r->importer_id, 0, &r->prov, "importer", &r->importer, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->exporter_id, 0, &r->prov, "exporter", &r->exporter, err));
+        LODE_TRY(resolve(m, 0, r->importer_id, 0, &r->prov, "importer", &r->importer, err));
     }
     for (size_t i = 0; i < m->n_consumption; i++) {
         lode_consumption *r = &m->consumption[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
     }
     for (size_t i = 0; i < m->n_demand; i++) {
         lode_demand *r = &m->demand[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
     }
     for (size_t i = 0; i < m->n_economy; i++) {
         lode_econ *r = &m->economy[i];
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
     }
     for (size_t i = 0; i < m->n_stockpiles; i++) {
         lode_stockpile *r = &m->stockpiles[i];
-        TRY(resolve(m, 0, r->holder_id, 0, &r->prov, "holder", &r->holder, err));
+        LODE_TRY(resolve(m, 0, r->holder_id, 0, &r->prov, "holder", &r->holder, err));
     }
     for (size_t i = 0; i < m->n_policies; i++) {
         lode_policy *r = &m->policies[i];
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
-        TRY(resolve_list(m, 1, r->materials_list, &r->prov, "materials", &r->materials,
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve_list(m, 1, r->materials_list, &r->prov, "materials", &r->materials,
                          &r->n_materials, err));
     }
     for (size_t i = 0; i < m->n_alliances; i++) {
         lode_alliance *r = &m->alliances[i];
-        TRY(resolve_list(m, 0, r->members_list, &r->prov, "members", &r->members,
+        LODE_TRY(resolve_list(m, 0, r->members_list, &r->prov, "members", &r->members,
                          &r->n_members, err));
     }
     for (size_t i = 0; i < m->n_projects; i++) {
         lode_project *r = &m->projects[i];
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
     }
     for (size_t i = 0; i < m->n_prices; i++) {
         lode_price *r = &m->prices[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
     }
     for (size_t i = 0; i < m->n_costs; i++) {
         lode_cost *r = &m->costs[i];
-        TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
-        TRY(resolve(m, 0, r->country_id, 1, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 1, &r->prov, "country", &r->country, err));
     }
     for (size_t i = 0; i < m->n_eu_crm; i++) {
         lode_eucrm *r = &m->eu_crm[i];
-        TRY(resolve_list(m, 1, r->materials_list, &r->prov, "lodestone_materials", &r->materials,
+        LODE_TRY(resolve_list(m, 1, r->materials_list, &r->prov, "lodestone_materials", &r->materials,
                          &r->n_materials, err));
     }
     for (size_t i = 0; i < m->n_eu_crm_trade; i++) {
         lode_eutrade *r = &m->eu_crm_trade[i];
-        TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country_iso3", &r->country, err));
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country_iso3", &r->country, err));
     }
     return LODE_OK;
 }
@@ -854,7 +838,7 @@ lode_status lode_model_freeze(lode_model *m, lode_err *err)
         ids[i] = m->materials[i].id;
         provs[i] = &m->materials[i].prov;
     }
-    TRY(build_order(m, ids, m->n_materials, &m->material_order, provs, "id", err));
+    LODE_TRY(build_order(m, ids, m->n_materials, &m->material_order, provs, "id", err));
 
     ids = lode_arena_calloc(m->arena, m->n_countries, sizeof *ids);
     provs = lode_arena_calloc(m->arena, m->n_countries, sizeof *provs);
@@ -864,7 +848,7 @@ lode_status lode_model_freeze(lode_model *m, lode_err *err)
         ids[i] = m->countries[i].iso3;
         provs[i] = &m->countries[i].prov;
     }
-    TRY(build_order(m, ids, m->n_countries, &m->country_order, provs, "iso3", err));
+    LODE_TRY(build_order(m, ids, m->n_countries, &m->country_order, provs, "iso3", err));
 
     m->world = m->residual = -1;
     for (size_t i = 0; i < m->n_countries; i++) {
@@ -873,8 +857,8 @@ lode_status lode_model_freeze(lode_model *m, lode_err *err)
         if (m->countries[i].kind == LODE_CK_RESIDUAL && m->residual < 0)
             m->residual = (int)i;
     }
-    TRY(resolve_all(m, err));
-    TRY(compute_baseline(m, err));
+    LODE_TRY(resolve_all(m, err));
+    LODE_TRY(compute_baseline(m, err));
     m->frozen = 1;
     return LODE_OK;
 }

@@ -167,3 +167,18 @@ size_t lode_arena_used(const lode_arena *a)
 {
     return a ? a->used : 0;
 }
+
+int lode_arena_grow(lode_arena *a, void **arr, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *fresh = lode_arena_calloc(a, ncap, size);
+    if (fresh == NULL)
+        return -1;
+    if (n)
+        memcpy(fresh, *arr, n * size);
+    *arr = fresh;
+    *cap = ncap;
+    return 0;
+}
