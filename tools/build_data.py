@@ -288,7 +288,52 @@ def build_production(raw):
         report("production: not in the data release: " + m)
     for k in extra:
         report("production: in the data release only: %s %s %s = %s" % (k + (wd[k][1],)))
+    prod += complete_years(raw, prod, wd)
     return prod, cap
+
+
+def complete_years(raw, prod, wd):
+    """Rows that complete a year production.csv lists only partly (a world total but no
+    residual, e.g. antimony 2024: China and the world only). Every data-release country that
+    countries.csv knows gets its own row; the countries it does not know are summed into ROW.
+    Only years the data release covers are completed; each new row cites it."""
+    known = {r["iso3"] for r in read(raw, "countries.csv")}
+    groups = {}
+    for r in prod:
+        groups.setdefault((r["material"], r["year"]), set()).add(r["country"])
+    out = []
+    for (mat, year), have in sorted(groups.items()):
+        if "WLD" not in have or "ROW" in have:
+            continue
+        dr = sorted((iso, v) for (m, iso, y), v in wd.items()
+                    if m == mat and y == year and iso not in ("WLD", "OTHER"))
+        if not dr:
+            continue
+        rest = []
+        for iso, (v, raw_s, unit, col) in dr:
+            if iso in have:
+                continue
+            if iso not in known:
+                rest.append((iso, v))
+                continue
+            out.append({"material": mat, "country": iso, "year": year,
+                        "tonnes": format(v.normalize(), "f"), "kind": "mine",
+                        "source": "%s, MCS2025_World_Data.csv, column %s" % (USGS_DR, col),
+                        "confidence": "verified",
+                        "note": "added by tools/build_data.py: production.csv lists only part of "
+                                "this year; value from the data release (%s %s)" % (raw_s, unit)})
+        total = sum((v for _, v in rest), Decimal(0))
+        out.append({"material": mat, "country": "ROW", "year": year,
+                    "tonnes": format(total.normalize(), "f") if total else "0", "kind": "mine",
+                    "source": "%s, MCS2025_World_Data.csv" % USGS_DR,
+                    "confidence": "derived",
+                    "note": "ROW derived = sum of the data release's countries not in "
+                            "countries.csv (%s); not WLD minus the listed countries, because "
+                            "USGS's rounded world total is below their sum" %
+                            ", ".join("%s %s" % (i, format(v.normalize(), "f")) for i, v in rest)})
+        report("production: completed %s %s from the data release: %d rows" %
+               (mat, year, len(out)))
+    return out
 
 
 def build_capacity(cap_rows):
