@@ -56,6 +56,11 @@ int cmd_exposure(int argc, char **argv, lode_ctx *ctx)
     if (c < 0)
         return cli_usage(exposure_usage, "exposure: unknown country '%s' (ISO 3166 alpha-3)",
                          country);
+    if (!lode_country_is_real(m, c))
+        return cli_usage(exposure_usage,
+                         "exposure: '%s' is not a country but an aggregate (%s); give a member "
+                         "country's ISO3",
+                         country, m->countries[c].name);
     int only = -1;
     if (mat && (only = lode_model_material(m, mat)) < 0)
         return cli_usage(exposure_usage, "exposure: unknown material '%s'", mat);

@@ -1,6 +1,7 @@
 """Properties of lode's answers on the bundled data, checked over every country and material.
 
 Run by tests/prop/run.sh as: props.py LODE DB. Prints one PASS/FAIL line per property."""
+import csv
 import json
 import subprocess
 import sys
@@ -31,7 +32,8 @@ def prop(name):
 
 risk = json.loads(lode("--json", "risk"))["materials"]
 by_mat = {r["material"]: r for r in risk}
-countries = [c.split(",")[0] for c in open("data/countries.csv", encoding="utf-8").read().splitlines()[1:]]
+countries = [r["iso3"] for r in csv.DictReader(open("data/countries.csv", encoding="utf-8"))
+             if r["kind"] == "country"]
 
 
 @prop("risk: fields in range for every material")
@@ -108,6 +110,7 @@ def _():
     lode("risk", "--bogus", rc=1)
     lode("exposure", rc=1)
     lode("exposure", "--country", "XXX", rc=1)
+    lode("exposure", "--country", "EUU", rc=1)  # an aggregate, not a country
     lode("nosuchcommand", rc=1)
 
 
