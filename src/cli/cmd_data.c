@@ -78,6 +78,9 @@ int cmd_import(int argc, char **argv, lode_ctx *ctx)
     if (lode_store_import(s, (const char *const *)(argv + 1), (size_t)(argc - 1), &rows,
                           &err) != LODE_OK)
         return cli_fail(&err);
+    /* The store now holds the user's data: never rebuild it from data/ behind their back. */
+    if (lode_store_meta_set(s, "data_digest", "imported", &err) != LODE_OK)
+        return cli_fail(&err);
     fprintf(stderr, "lode: imported %zu rows from %d path%s\n", rows, argc - 1,
             argc == 2 ? "" : "s");
     return 0;

@@ -200,7 +200,8 @@ int cli_store(lode_ctx *ctx, lode_store **out)
      * rebuilt when the bundled data changed since it was built. A store the user imported
      * into is theirs: never rebuilt behind their back. */
     int empty = lode_store_count(ctx->store, "materials") == 0;
-    int stale = is_default && have[0] && strcmp(have, digest) != 0;
+    int stale = is_default && have[0] && strcmp(have, "imported") != 0 &&
+                strcmp(have, digest) != 0;
     if (empty || stale) {
         if (stale) {
             lode_store_close(ctx->store);
