@@ -36,6 +36,8 @@ int cli_usage(const char *usage, const char *fmt, ...) __attribute__((format(pri
 
 /* The package (data/datapackage.json), loaded once. */
 int cli_package(lode_ctx *ctx, const lode_package **out);
+/* A digest of every file of the bundled package (needs cli_package first). */
+int cli_data_digest(lode_ctx *ctx, char *out, size_t len);
 /* Open the store, building the default one from the bundled data on first use. */
 int cli_store(lode_ctx *ctx, lode_store **out);
 /* The frozen model from the store. */

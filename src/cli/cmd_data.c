@@ -55,7 +55,10 @@ int cmd_init(int argc, char **argv, lode_ctx *ctx)
     const char *paths[] = {ctx->data_dir};
     lode_err err = {0};
     size_t rows = 0;
-    if (lode_store_import(s, paths, 1, &rows, &err) != LODE_OK)
+    char digest[32];
+    cli_data_digest(ctx, digest, sizeof digest);
+    if (lode_store_import(s, paths, 1, &rows, &err) != LODE_OK ||
+        lode_store_meta_set(s, "data_digest", digest, &err) != LODE_OK)
         return cli_fail(&err);
     fprintf(stderr, "lode: store holds the bundled dataset (%zu rows)\n", rows);
     return 0;

@@ -100,7 +100,7 @@ int cli_package(lode_ctx *ctx, const lode_package **out)
 }
 
 /* FNV-1a over every file of the bundled package: tells whether the default store is stale. */
-static int data_digest(lode_ctx *ctx, char *out, size_t len)
+int cli_data_digest(lode_ctx *ctx, char *out, size_t len)
 {
     uint64_t h = 1469598103934665603ULL;
     char path[4096];
@@ -190,7 +190,7 @@ int cli_store(lode_ctx *ctx, lode_store **out)
         default_db_path(path, sizeof path);
     else
         snprintf(path, sizeof path, "%s", ctx->db);
-    data_digest(ctx, digest, sizeof digest);
+    cli_data_digest(ctx, digest, sizeof digest);
     lode_err err = {0};
     if (lode_store_open(path, pkg, &ctx->store, &err) != LODE_OK)
         return cli_fail(&err);
