@@ -83,7 +83,7 @@ typedef struct lode_sim_demand_shock {
 } lode_sim_demand_shock;
 
 /* Behavioural parameters. Every default has a source or a stated assumption in
- * docs/simulate.md; a scenario may override any of them. */
+ * docs/scenarios.md; a scenario may override any of them. */
 typedef struct lode_sim_params {
     double inventory_wk;        /* commercial inventory held, weeks of use */
     double price_response;      /* price index rise per unit of global shortfall share */
@@ -105,7 +105,7 @@ typedef struct lode_scenario {
     lode_sim_params params;
 } lode_scenario;
 
-/* Defaults of every parameter (docs/simulate.md gives their sources). */
+/* Defaults of every parameter (docs/scenarios.md gives their sources). */
 void lode_sim_params_default(lode_sim_params *p);
 
 /* Parse scenario JSON json[0..len) against model m. Unknown ids, negative or impossible
