@@ -19,12 +19,17 @@ libs="$(pkg-config --libs libcjson libutf8proc) -lcsv -lm"
 srcs="$root/src/util/err.c $root/src/util/arena.c $root/src/util/buf.c $root/src/model/table.c"
 
 status=0
-for target in csv datapackage; do
+# The scenario parser needs the model (it resolves ids) and the scenario reader.
+model_srcs="$root/src/model/model.c $root/src/engines/scenario.c"
+
+for target in csv datapackage scenario; do
     bin=$out/fuzz_$target
     corpus=$out/corpus_$target
+    extra=
+    [ "$target" = scenario ] && extra=$model_srcs
     echo "== fuzz_$target: build"
     # shellcheck disable=SC2086 # word splitting of the flag lists is intended
-    if ! $cc $cflags "$root/fuzz/fuzz_$target.c" $srcs $libs -o "$bin"; then
+    if ! $cc $cflags "$root/fuzz/fuzz_$target.c" $srcs $extra $libs -o "$bin"; then
         echo "FAIL fuzz_$target (build)"
         status=1
         continue
@@ -42,6 +47,10 @@ for target in csv datapackage; do
         ;;
     datapackage)
         cp "$root/data/datapackage.json" "$corpus/" 2>/dev/null || true
+        maxlen=
+        ;;
+    scenario)
+        cp "$root"/scenarios/*.json "$root"/tests/bad_scenarios/*.json "$corpus/" 2>/dev/null || true
         maxlen=
         ;;
     esac
