@@ -2,11 +2,12 @@
 # with AddressSanitizer and UndefinedBehaviorSanitizer into build-san/. CC=clang works too.
 CC      ?= cc
 SAN     ?= 0
-PKGS    := sqlite3 libcjson libutf8proc
+PKGS    := sqlite3 libcjson libutf8proc libexttextcat clp cbc
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Werror
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')
-DEPLIBS := $(shell pkg-config --libs $(PKGS)) -lcsv -lm -lpthread
+# COIN-OR CBC's C interface lives in libCbcSolver; GLPK and libstemmer have no .pc file.
+DEPLIBS := $(shell pkg-config --libs $(PKGS)) -lCbcSolver -lglpk -lstemmer -lcsv -lm -lpthread
 
 ifeq ($(SAN),1)
   B       ?= build-san
@@ -16,6 +17,7 @@ else
   OPT     := -O2 -g
 endif
 CFLAGS_ALL := $(WARN) $(OPT) -D_POSIX_C_SOURCE=200809L -Iinclude $(DEPCFLAGS) \
+              -DLODE_HAVE_CLP -DLODE_HAVE_CBC -DLODE_HAVE_GLPK \
               -DLODE_DATADIR='"$(CURDIR)/data"' $(CFLAGS)
 LDFLAGS_ALL := $(OPT) $(LDFLAGS)
 
@@ -28,7 +30,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 LODE := $(B)/bin/lode
 
-.PHONY: all test unit cli-test prop-test fuzz bench clean golden check
+.PHONY: all test unit cli-test prop-test fuzz bench bench-sim tsan clean golden check
 all: $(LODE) bin/lode
 
 bin/lode: $(LODE)
@@ -66,11 +68,19 @@ test: unit cli-test prop-test
 golden: $(LODE)
 	@LODE=$(CURDIR)/$(LODE) GOLDEN=1 sh tests/cli/run.sh
 
+# The threaded simulation under ThreadSanitizer.
+tsan:
+	$(MAKE) CC=clang B=build-tsan OPT='-O1 -g -fsanitize=thread' build-tsan/tests/test_simulate
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_simulate
+
+bench-sim: $(LODE)
+	@LODE=$(CURDIR)/$(LODE) sh bench/simulate.sh
+
 bench: $(LODE)
 	@sh bench/run.sh
 
 clean:
-	rm -rf build build-san build-clang build-fuzz bin
+	rm -rf build build-san build-clang build-tsan build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 

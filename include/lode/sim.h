@@ -180,6 +180,10 @@ typedef struct lode_sim_result {
     size_t n_exhaustion;
     double mass_balance_max_error_t; /* over every node, week and run */
     char digest[65];                 /* hex hash of every number the run produced */
+    /* Work done, for benchmarks (not in the digest): */
+    long node_weeks;         /* (material, country) node-weeks simulated over all runs; nodes
+                              * of materials no shock can reach stay at baseline unsimulated */
+    size_t percentile_cells; /* numbers kept per run for exact percentiles (8 bytes each) */
 } lode_sim_result;
 
 /* Run the scenario `o->runs` times, run r drawing from its own Philox stream keyed by
@@ -197,6 +201,9 @@ typedef struct lode_chokepoint {
     int material;
     double allied_shortfall_t; /* shortfall in allied countries over the horizon when lost */
     double total_shortfall_t;  /* in every country */
+    double allied_demand_t;    /* allied final demand over the horizon of the materials the
+                                * loss can reach (the lost one and all made from it): the
+                                * shortfall's denominator, comparable across units */
 } lode_chokepoint;
 
 typedef struct lode_chokepoint_opts {

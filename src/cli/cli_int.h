@@ -76,6 +76,15 @@ int cmd_check(int argc, char **argv, lode_ctx *ctx);
 int cmd_derive(int argc, char **argv, lode_ctx *ctx);
 int cmd_risk(int argc, char **argv, lode_ctx *ctx);
 int cmd_exposure(int argc, char **argv, lode_ctx *ctx);
+int cmd_simulate(int argc, char **argv, lode_ctx *ctx);
+int cmd_chokepoints(int argc, char **argv, lode_ctx *ctx);
+
+/* Progress bar on stderr for lode_progress_fn callbacks (cmd_simulate.c): drawn only when a
+ * run lasts more than a second and stderr is a terminal. */
+typedef struct cli_progress cli_progress;
+cli_progress *cli_progress_start(const char *what);
+void cli_progress_cb(void *ctx, long done, long total);
+void cli_progress_stop(cli_progress *p);
 
 /* Is argv[i] a request for help? */
 int cli_wants_help(int argc, char **argv);

@@ -33,12 +33,14 @@ typedef struct command {
 /* Sorted by name (bsearch). */
 static const command commands[] = {
     {"check", cmd_check, "validate the store: references, baseline mass balance"},
+    {"chokepoints", cmd_chokepoints, "nodes and links ranked by the shortfall their loss causes"},
     {"derive", cmd_derive, "derive baseline trade and demand from published figures"},
     {"export", cmd_export, "write the store's tables as CSV files into a directory"},
     {"exposure", cmd_exposure, "import reliance and origin tracing for one country"},
     {"import", cmd_import, "load CSV files into the store (all or nothing)"},
     {"init", cmd_init, "build a store from the bundled dataset"},
     {"risk", cmd_risk, "concentration, governance-weighted HHI, EU supply risk"},
+    {"simulate", cmd_simulate, "weekly simulation, Monte Carlo"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
