@@ -49,7 +49,7 @@ $(LODE): $(CLI_OBJ) $(B)/liblode.a
 
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/liblode.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(B)/liblode.a $(DEPLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS_ALL) -Isrc -Isrc/engines -o $@ $< $(B)/liblode.a $(DEPLIBS) $(shell pkg-config --libs cmocka)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -78,6 +78,11 @@ int cmd_risk(int argc, char **argv, lode_ctx *ctx);
 int cmd_exposure(int argc, char **argv, lode_ctx *ctx);
 int cmd_simulate(int argc, char **argv, lode_ctx *ctx);
 int cmd_chokepoints(int argc, char **argv, lode_ctx *ctx);
+int cmd_respond(int argc, char **argv, lode_ctx *ctx);
+int cmd_stockpile(int argc, char **argv, lode_ctx *ctx);
+int cmd_invest(int argc, char **argv, lode_ctx *ctx);
+int cmd_market(int argc, char **argv, lode_ctx *ctx);
+int cmd_news(int argc, char **argv, lode_ctx *ctx);
 
 /* Progress bar on stderr for lode_progress_fn callbacks (cmd_simulate.c): drawn only when a
  * run lasts more than a second and stderr is a terminal. */

@@ -39,8 +39,10 @@ static const command commands[] = {
     {"exposure", cmd_exposure, "import reliance and origin tracing for one country"},
     {"import", cmd_import, "load CSV files into the store (all or nothing)"},
     {"init", cmd_init, "build a store from the bundled dataset"},
+    {"respond", cmd_respond, "coordinated emergency deliveries for an alliance (LP)"},
     {"risk", cmd_risk, "concentration, governance-weighted HHI, EU supply risk"},
     {"simulate", cmd_simulate, "weekly simulation, Monte Carlo"},
+    {"stockpile", cmd_stockpile, "stockpile targets alone and pooled, value of pooling"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
