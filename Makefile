@@ -36,7 +36,7 @@ all: $(LODE) bin/lode
 bin/lode: $(LODE)
 	@mkdir -p bin && cp $(LODE) bin/lode
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
