@@ -65,6 +65,12 @@ int out_json(cJSON *doc);
 /* A number rounded to `sig` significant digits for JSON (stable across platforms). */
 cJSON *out_num(double v);
 
+/* Parse a whole number in [lo, hi] written in full (no spaces, no trailing text): 0, or -1. */
+int cli_parse_long(const char *s, long lo, long hi, long *out);
+/* Ids for printing: material k, country c (-1 gives ""). */
+const char *cli_cid(const lode_model *m, int c);
+const char *cli_mid(const lode_model *m, int k);
+
 /* Human formats: tonnes ("12,345 t"), shares ("0.912"). */
 const char *fmt_t(char *buf, size_t len, double t);
 

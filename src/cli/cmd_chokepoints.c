@@ -24,18 +24,6 @@ static const char chokepoints_usage[] =
     "materials the loss reaches, for comparison across units. The table shows the top N\n"
     "(default 20); --json and --csv give all. Threads default to the online CPUs.\n";
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    if (s == NULL || *s == '\0' || *s == ' ')
-        return -1;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int cmd_chokepoints(int argc, char **argv, lode_ctx *ctx)
 {
     long weeks = 52, top = 20, threads = 0;
@@ -47,21 +35,21 @@ int cmd_chokepoints(int argc, char **argv, lode_ctx *ctx)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--weeks") == 0) {
-            if (parse_long(v, 1, 520, &weeks))
+            if (cli_parse_long(v, 1, 520, &weeks))
                 return cli_usage(chokepoints_usage,
                                  "chokepoints: --weeks needs a whole number "
                                  "in 1..520, got '%s'",
                                  v ? v : "");
             i++;
         } else if (strcmp(a, "--top") == 0) {
-            if (parse_long(v, 1, 1000000, &top))
+            if (cli_parse_long(v, 1, 1000000, &top))
                 return cli_usage(chokepoints_usage,
                                  "chokepoints: --top needs a whole number "
                                  ">= 1, got '%s'",
                                  v ? v : "");
             i++;
         } else if (strcmp(a, "--threads") == 0) {
-            if (parse_long(v, 1, 1024, &threads))
+            if (cli_parse_long(v, 1, 1024, &threads))
                 return cli_usage(chokepoints_usage,
                                  "chokepoints: --threads needs a whole "
                                  "number in 1..1024, got '%s'",

@@ -30,16 +30,6 @@ static const char respond_usage[] =
     "spent simulating, solving and re-simulating on stderr. See docs/respond.md.\n";
 
 
-static const char *cid(const lode_model *m, int c)
-{
-    return m->countries[c].iso3;
-}
-
-static const char *mid(const lode_model *m, int k)
-{
-    return m->materials[k].id;
-}
-
 static int json_out(const lode_model *m, const lode_scenario *s, const char *alliance,
                     const lode_respond_result *r)
 {
@@ -67,9 +57,9 @@ static int json_out(const lode_model *m, const lode_scenario *s, const char *all
     for (size_t i = 0; i < r->n_deliveries; i++) {
         const lode_delivery *d = &r->deliveries[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "from", cid(m, d->from));
-        cJSON_AddStringToObject(o, "to", cid(m, d->to));
-        cJSON_AddStringToObject(o, "material", mid(m, d->material));
+        cJSON_AddStringToObject(o, "from", cli_cid(m, d->from));
+        cJSON_AddStringToObject(o, "to", cli_cid(m, d->to));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, d->material));
         cJSON_AddStringToObject(o, "unit", m->materials[d->material].unit);
         cJSON_AddNumberToObject(o, "week", d->week);
         cJSON_AddNumberToObject(o, "arrive_week", d->arrive_wk);
@@ -81,7 +71,7 @@ static int json_out(const lode_model *m, const lode_scenario *s, const char *all
     for (size_t i = 0; i < r->n_burden; i++) {
         const lode_burden_share *b = &r->burden[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "country", cid(m, b->country));
+        cJSON_AddStringToObject(o, "country", cli_cid(m, b->country));
         cJSON_AddItemToObject(o, "share", out_num(b->share));
         cJSON_AddItemToObject(o, "key", out_num(b->key));
         cJSON_AddItemToObject(o, "lo", out_num(b->lo));
@@ -97,8 +87,8 @@ static int json_out(const lode_model *m, const lode_scenario *s, const char *all
     for (size_t i = 0; i < r->n_cells; i++) {
         const lode_respond_cell *c = &r->cells[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "country", cid(m, c->country));
-        cJSON_AddStringToObject(o, "material", mid(m, c->material));
+        cJSON_AddStringToObject(o, "country", cli_cid(m, c->country));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, c->material));
         cJSON_AddItemToObject(o, "before_t", out_num(c->before_t));
         cJSON_AddItemToObject(o, "delivered_t", out_num(c->delivered_t));
         cJSON_AddItemToObject(o, "plan_t", out_num(c->plan_t));
@@ -120,9 +110,9 @@ static int deliveries_table(const lode_model *m, const lode_respond_result *r, o
     out_table_init(&t, 8, fmt == OUT_CSV ? csv_head : head, right);
     for (size_t i = 0; i < r->n_deliveries; i++) {
         const lode_delivery *d = &r->deliveries[i];
-        out_table_add(&t, cid(m, d->from));
-        out_table_add(&t, cid(m, d->to));
-        out_table_add(&t, mid(m, d->material));
+        out_table_add(&t, cli_cid(m, d->from));
+        out_table_add(&t, cli_cid(m, d->to));
+        out_table_add(&t, cli_mid(m, d->material));
         out_table_add(&t, m->materials[d->material].unit);
         out_table_addf(&t, "%d", d->week);
         out_table_addf(&t, "%d", d->arrive_wk);
@@ -169,7 +159,7 @@ static int table_out(const lode_model *m, const lode_scenario *s, const char *al
     out_table_init(&t, 8, bhead, bright);
     for (size_t i = 0; i < r->n_burden; i++) {
         const lode_burden_share *x = &r->burden[i];
-        out_table_add(&t, cid(m, x->country));
+        out_table_add(&t, cli_cid(m, x->country));
         out_table_addf(&t, "%.3f", x->key);
         out_table_addf(&t, "%.3f-%.3f", x->lo, x->hi);
         out_table_addf(&t, "%.3f", x->share);
@@ -190,8 +180,8 @@ static int table_out(const lode_model *m, const lode_scenario *s, const char *al
     out_table_init(&t, 7, chead, cright);
     for (size_t i = 0; i < r->n_cells; i++) {
         const lode_respond_cell *c = &r->cells[i];
-        out_table_add(&t, cid(m, c->country));
-        out_table_add(&t, mid(m, c->material));
+        out_table_add(&t, cli_cid(m, c->country));
+        out_table_add(&t, cli_mid(m, c->material));
         out_table_add(&t, m->materials[c->material].unit);
         out_table_add(&t, fmt_t(b1, sizeof b1, c->before_t));
         out_table_add(&t, fmt_t(b2, sizeof b2, c->delivered_t));
@@ -217,18 +207,6 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    if (s == NULL || *s == '\0' || *s == ' ')
-        return -1;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int cmd_respond(int argc, char **argv, lode_ctx *ctx)
 {
     const char *path = NULL, *alliance = NULL;
@@ -246,7 +224,7 @@ int cmd_respond(int argc, char **argv, lode_ctx *ctx)
             alliance = v;
             i++;
         } else if (strcmp(a, "--weeks") == 0) {
-            if (parse_long(v, 1, 520, &n))
+            if (cli_parse_long(v, 1, 520, &n))
                 return cli_usage(respond_usage, "respond: --weeks needs a whole number in "
                                                 "1..520, got '%s'", v ? v : "");
             o.weeks = (int)n; /* 1..520 */
@@ -277,7 +255,7 @@ int cmd_respond(int argc, char **argv, lode_ctx *ctx)
         } else if (strcmp(a, "--burden-hard") == 0) {
             o.burden_hard = 1;
         } else if (strcmp(a, "--require") == 0) {
-            if (parse_long(v, 1, LODE_SEC_N, &n))
+            if (cli_parse_long(v, 1, LODE_SEC_N, &n))
                 return cli_usage(respond_usage, "respond: --require needs a priority 1..6, got "
                                                 "'%s'", v ? v : "");
             o.require_priority = (int)n; /* 1..6 */

@@ -34,11 +34,6 @@ static cJSON *eu_json(const lode_eusr *e)
     return o;
 }
 
-static const char *cid(const lode_model *m, int c)
-{
-    return c >= 0 ? m->countries[c].iso3 : "";
-}
-
 int cmd_risk(int argc, char **argv, lode_ctx *ctx)
 {
     const char *mat = NULL, *stage = NULL;
@@ -81,12 +76,12 @@ int cmd_risk(int argc, char **argv, lode_ctx *ctx)
             cJSON_AddNumberToObject(x, "year", w->year);
             cJSON_AddItemToObject(x, "world_t", out_num(w->world_t));
             cJSON_AddItemToObject(x, "hhi", out_num(w->hhi));
-            cJSON_AddStringToObject(x, "top1_country", cid(m, w->top1_country));
+            cJSON_AddStringToObject(x, "top1_country", cli_cid(m, w->top1_country));
             cJSON_AddItemToObject(x, "top1_share", out_num(w->top1_share));
             cJSON *t3 = cJSON_AddArrayToObject(x, "top3_countries");
             for (int k = 0; k < 3; k++)
                 if (w->top3_country[k] >= 0)
-                    cJSON_AddItemToArray(t3, cJSON_CreateString(cid(m, w->top3_country[k])));
+                    cJSON_AddItemToArray(t3, cJSON_CreateString(cli_cid(m, w->top3_country[k])));
             cJSON_AddItemToObject(x, "top3_share", out_num(w->top3_share));
             cJSON_AddItemToObject(x, "wgi_hhi", out_num(w->wgi_hhi));
             cJSON_AddItemToObject(x, "wgi_coverage", out_num(w->wgi_coverage));
@@ -115,7 +110,7 @@ int cmd_risk(int argc, char **argv, lode_ctx *ctx)
             if (w->top3_country[k] < 0)
                 break;
             snprintf(top3 + strlen(top3), sizeof top3 - strlen(top3), "%s%s", k ? "," : "",
-                     cid(m, w->top3_country[k]));
+                     cli_cid(m, w->top3_country[k]));
         }
         out_table_add(&t, mm->id);
         out_table_add(&t, lode_stage_name(w->stage));
@@ -123,7 +118,7 @@ int cmd_risk(int argc, char **argv, lode_ctx *ctx)
         out_table_add(&t, fmt_t(buf, sizeof buf, w->world_t));
         out_table_add(&t, mm->unit);
         out_table_addf(&t, "%.0f", w->hhi);
-        out_table_add(&t, cid(m, w->top1_country));
+        out_table_add(&t, cli_cid(m, w->top1_country));
         out_table_addf(&t, "%.3f", w->top1_share);
         out_table_add(&t, top3);
         out_table_addf(&t, "%.3f", w->top3_share);

@@ -87,18 +87,6 @@ void cli_progress_stop(cli_progress *p)
 
 /* ---- arguments ---------------------------------------------------------------------------- */
 
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    if (s == NULL || *s == '\0' || *s == ' ')
-        return -1;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int scenario_random(const lode_scenario *s)
 {
     int r = 0;
@@ -117,16 +105,6 @@ static int scenario_random(const lode_scenario *s)
     return r;
 }
 
-static const char *cid(const lode_model *m, int c)
-{
-    return m->countries[c].iso3;
-}
-
-static const char *mid(const lode_model *m, int k)
-{
-    return m->materials[k].id;
-}
-
 /* ---- output --------------------------------------------------------------------------- */
 
 static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_result *r)
@@ -140,8 +118,8 @@ static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_
     for (size_t i = 0; i < r->n_shortfall; i++) {
         const lode_sim_shortfall *x = &r->shortfall[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "country", cid(m, x->country));
-        cJSON_AddStringToObject(o, "material", mid(m, x->material));
+        cJSON_AddStringToObject(o, "country", cli_cid(m, x->country));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, x->material));
         cJSON_AddStringToObject(o, "unit", m->materials[x->material].unit);
         cJSON_AddItemToObject(o, "mean_t", out_num(x->mean_t));
         cJSON_AddItemToObject(o, "p5_t", out_num(x->p5_t));
@@ -153,8 +131,8 @@ static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_
     for (size_t i = 0; i < r->n_sector_shortfall; i++) {
         const lode_sim_sector_shortfall *x = &r->sector_shortfall[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "country", cid(m, x->country));
-        cJSON_AddStringToObject(o, "material", mid(m, x->material));
+        cJSON_AddStringToObject(o, "country", cli_cid(m, x->country));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, x->material));
         cJSON_AddStringToObject(o, "sector", lode_sector_name(x->sector));
         cJSON_AddItemToObject(o, "mean_t", out_num(x->mean_t));
         cJSON_AddItemToArray(arr, o);
@@ -163,7 +141,7 @@ static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_
     for (size_t i = 0; i < r->n_week_shortfall; i++) {
         const lode_sim_week_shortfall *x = &r->week_shortfall[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "material", mid(m, x->material));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, x->material));
         cJSON_AddNumberToObject(o, "week", x->week);
         cJSON_AddItemToObject(o, "mean_t", out_num(x->mean_t));
         cJSON_AddItemToObject(o, "p5_t", out_num(x->p5_t));
@@ -175,8 +153,8 @@ static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_
     for (size_t i = 0; i < r->n_exports; i++) {
         const lode_sim_export *x = &r->exports[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "country", cid(m, x->country));
-        cJSON_AddStringToObject(o, "material", mid(m, x->material));
+        cJSON_AddStringToObject(o, "country", cli_cid(m, x->country));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, x->material));
         cJSON_AddNumberToObject(o, "week", x->week);
         cJSON_AddItemToObject(o, "baseline_t", out_num(x->baseline_t));
         cJSON_AddItemToObject(o, "mean_t", out_num(x->mean_t));
@@ -185,7 +163,7 @@ static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_
     arr = cJSON_AddArrayToObject(doc, "price_index");
     for (size_t i = 0; i < r->n_prices; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "material", mid(m, r->prices[i].material));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, r->prices[i].material));
         cJSON_AddNumberToObject(o, "week", r->prices[i].week);
         cJSON_AddItemToObject(o, "mean", out_num(r->prices[i].mean));
         cJSON_AddItemToArray(arr, o);
@@ -194,8 +172,8 @@ static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_
     for (size_t i = 0; i < r->n_exhaustion; i++) {
         const lode_sim_exhaustion *x = &r->exhaustion[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "country", cid(m, x->country));
-        cJSON_AddStringToObject(o, "material", mid(m, x->material));
+        cJSON_AddStringToObject(o, "country", cli_cid(m, x->country));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, x->material));
         cJSON_AddItemToObject(o, "mean_week", out_num(x->mean_week));
         cJSON_AddItemToObject(o, "share_runs", out_num(x->share_runs));
         cJSON_AddItemToArray(arr, o);
@@ -258,8 +236,8 @@ static int table_out(const lode_model *m, const lode_scenario *s, const lode_sim
         const lode_sim_shortfall *x = rows[i];
         double dem = m->base.final_t[(size_t)x->material * m->n_countries + (size_t)x->country] *
                      r->weeks / 52.0;
-        out_table_add(&t, cid(m, x->country));
-        out_table_add(&t, mid(m, x->material));
+        out_table_add(&t, cli_cid(m, x->country));
+        out_table_add(&t, cli_mid(m, x->material));
         out_table_add(&t, m->materials[x->material].unit);
         out_table_add(&t, fmt_t(b1, sizeof b1, x->mean_t));
         out_table_add(&t, fmt_t(b2, sizeof b2, x->p5_t));
@@ -289,7 +267,7 @@ static int table_out(const lode_model *m, const lode_scenario *s, const lode_sim
             j++;
         }
         if (r->prices[best].mean > 1.0) {
-            out_table_add(&t, mid(m, r->prices[best].material));
+            out_table_add(&t, cli_mid(m, r->prices[best].material));
             out_table_addf(&t, "%.3f", r->prices[best].mean);
             out_table_addf(&t, "%d", r->prices[best].week);
             n_peak++;
@@ -315,8 +293,8 @@ static int table_out(const lode_model *m, const lode_scenario *s, const lode_sim
     static const int eright[] = {0, 0, 1, 1};
     out_table_init(&t, 4, ehead, eright);
     for (size_t i = 0; i < r->n_exhaustion && (long)i < top; i++) {
-        out_table_add(&t, cid(m, ex[i]->country));
-        out_table_add(&t, mid(m, ex[i]->material));
+        out_table_add(&t, cli_cid(m, ex[i]->country));
+        out_table_add(&t, cli_mid(m, ex[i]->material));
         out_table_addf(&t, "%.3f", ex[i]->share_runs);
         out_table_addf(&t, "%.1f", ex[i]->mean_week);
     }
@@ -340,8 +318,8 @@ static int csv_out(const lode_model *m, const lode_sim_result *r)
     out_table_init(&t, 7, head, NULL);
     for (size_t i = 0; i < r->n_shortfall; i++) {
         const lode_sim_shortfall *x = &r->shortfall[i];
-        out_table_add(&t, cid(m, x->country));
-        out_table_add(&t, mid(m, x->material));
+        out_table_add(&t, cli_cid(m, x->country));
+        out_table_add(&t, cli_mid(m, x->material));
         out_table_add(&t, m->materials[x->material].unit);
         out_table_addf(&t, "%.10g", x->mean_t);
         out_table_addf(&t, "%.10g", x->p5_t);
@@ -363,26 +341,26 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--runs") == 0) {
-            if (parse_long(v, 1, 100000000L, &runs))
+            if (cli_parse_long(v, 1, 100000000L, &runs))
                 return cli_usage(simulate_usage,
                                  "simulate: --runs needs a whole number in "
                                  "1..100000000, got '%s'",
                                  v ? v : "");
             i++;
         } else if (strcmp(a, "--weeks") == 0) {
-            if (parse_long(v, 1, 520, &weeks))
+            if (cli_parse_long(v, 1, 520, &weeks))
                 return cli_usage(simulate_usage,
                                  "simulate: --weeks needs a whole number in 1..520, got '%s'",
                                  v ? v : "");
             i++;
         } else if (strcmp(a, "--threads") == 0) {
-            if (parse_long(v, 1, 1024, &threads))
+            if (cli_parse_long(v, 1, 1024, &threads))
                 return cli_usage(simulate_usage,
                                  "simulate: --threads needs a whole number in 1..1024, got '%s'",
                                  v ? v : "");
             i++;
         } else if (strcmp(a, "--top") == 0) {
-            if (parse_long(v, 1, 1000000, &top))
+            if (cli_parse_long(v, 1, 1000000, &top))
                 return cli_usage(simulate_usage,
                                  "simulate: --top needs a whole number >= 1, "
                                  "got '%s'",

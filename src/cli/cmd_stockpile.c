@@ -29,28 +29,6 @@ static const char stockpile_usage[] =
     "See docs/respond.md.\n";
 
 
-static const char *cid(const lode_model *m, int c)
-{
-    return m->countries[c].iso3;
-}
-
-static const char *mid(const lode_model *m, int k)
-{
-    return m->materials[k].id;
-}
-
-static int parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    if (s == NULL || *s == '\0' || *s == ' ')
-        return -1;
-    long v = strtol(s, &end, 10);
-    if (*end != '\0' || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int str_cmp(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -121,7 +99,7 @@ static int json_out(const lode_model *m, const char *alliance, const lode_scenar
     for (size_t i = 0; i < r->n_materials; i++) {
         const lode_stock_material *x = &r->materials[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "material", mid(m, x->material));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, x->material));
         cJSON_AddStringToObject(o, "unit", m->materials[x->material].unit);
         cJSON_AddItemToObject(o, "lone_t", out_num(x->lone_t));
         cJSON_AddItemToObject(o, "pooled_t", out_num(x->pooled_t));
@@ -137,8 +115,8 @@ static int json_out(const lode_model *m, const char *alliance, const lode_scenar
     for (size_t i = 0; i < r->n_rows; i++) {
         const lode_stock_row *w = &r->rows[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "country", cid(m, w->country));
-        cJSON_AddStringToObject(o, "material", mid(m, w->material));
+        cJSON_AddStringToObject(o, "country", cli_cid(m, w->country));
+        cJSON_AddStringToObject(o, "material", cli_mid(m, w->material));
         cJSON_AddItemToObject(o, "use_t_yr", out_num(w->use_t_yr));
         cJSON_AddItemToObject(o, "mean_shortfall_t", out_num(w->mean_need_t));
         cJSON_AddItemToObject(o, "lone_t", out_num(w->lone_t));
@@ -177,8 +155,8 @@ static int rows_table(const lode_model *m, const lode_stockpile_result *r, out_f
     out_table_init(&t, 12, fmt == OUT_CSV ? csv_head : head, right);
     for (size_t i = 0; i < r->n_rows; i++) {
         const lode_stock_row *w = &r->rows[i];
-        out_table_add(&t, cid(m, w->country));
-        out_table_add(&t, mid(m, w->material));
+        out_table_add(&t, cli_cid(m, w->country));
+        out_table_add(&t, cli_mid(m, w->material));
         double v[4] = {w->mean_need_t, w->lone_t, w->pooled_t, w->held_t};
         for (int j = 0; j < 4; j++) {
             if (fmt == OUT_CSV)
@@ -238,7 +216,7 @@ static int table_out(const lode_model *m, const char *alliance, const lode_scena
     out_table_init(&t, 8, mhead, mright);
     for (size_t i = 0; i < r->n_materials; i++) {
         const lode_stock_material *x = &r->materials[i];
-        out_table_add(&t, mid(m, x->material));
+        out_table_add(&t, cli_mid(m, x->material));
         out_table_add(&t, m->materials[x->material].unit);
         out_table_add(&t, fmt_t(b1, sizeof b1, x->lone_t));
         out_table_add(&t, fmt_t(b2, sizeof b2, x->pooled_t));
@@ -294,19 +272,19 @@ int cmd_stockpile(int argc, char **argv, lode_ctx *ctx)
             o.confidence = x;
             i++;
         } else if (strcmp(a, "--runs") == 0) {
-            if (parse_long(v, 1, 100000, &n))
+            if (cli_parse_long(v, 1, 100000, &n))
                 return cli_usage(stockpile_usage, "stockpile: --runs needs a whole number in "
                                                   "1..100000, got '%s'", v ? v : "");
             o.runs = n;
             i++;
         } else if (strcmp(a, "--weeks") == 0) {
-            if (parse_long(v, 1, 520, &n))
+            if (cli_parse_long(v, 1, 520, &n))
                 return cli_usage(stockpile_usage, "stockpile: --weeks needs a whole number in "
                                                   "1..520, got '%s'", v ? v : "");
             o.weeks = (int)n; /* 1..520 */
             i++;
         } else if (strcmp(a, "--threads") == 0) {
-            if (parse_long(v, 1, 256, &n))
+            if (cli_parse_long(v, 1, 256, &n))
                 return cli_usage(stockpile_usage, "stockpile: --threads needs a whole number "
                                                   "in 1..256, got '%s'", v ? v : "");
             o.threads = (int)n; /* 1..256 */

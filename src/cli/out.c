@@ -160,3 +160,25 @@ const char *fmt_t(char *buf, size_t len, double t)
     }
     return buf;
 }
+
+int cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (s == NULL || *s == '\0' || *s == ' ')
+        return -1;
+    long v = strtol(s, &end, 10);
+    if (*end != '\0' || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+const char *cli_cid(const lode_model *m, int c)
+{
+    return c >= 0 && (size_t)c < m->n_countries ? m->countries[c].iso3 : "";
+}
+
+const char *cli_mid(const lode_model *m, int k)
+{
+    return k >= 0 && (size_t)k < m->n_materials ? m->materials[k].id : "";
+}
