@@ -39,6 +39,8 @@ static const command commands[] = {
     {"exposure", cmd_exposure, "import reliance and origin tracing for one country"},
     {"import", cmd_import, "load CSV files into the store (all or nothing)"},
     {"init", cmd_init, "build a store from the bundled dataset"},
+    {"invest", cmd_invest, "project portfolio within a budget (MILP) and what faster permits buy"},
+    {"market", cmd_market, "price vs cost, price-floor cost, buyer/seller concentration"},
     {"respond", cmd_respond, "coordinated emergency deliveries for an alliance (LP)"},
     {"risk", cmd_risk, "concentration, governance-weighted HHI, EU supply risk"},
     {"simulate", cmd_simulate, "weekly simulation, Monte Carlo"},

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "lp.h"
+#include "engines/lp.h"
 
 #define NEAR(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
 
