@@ -21,12 +21,16 @@ srcs="$root/src/util/err.c $root/src/util/arena.c $root/src/util/buf.c $root/src
 status=0
 # The scenario parser needs the model (it resolves ids) and the scenario reader.
 model_srcs="$root/src/model/model.c $root/src/engines/scenario.c"
+# The news targets need the model (material ids), the news engine, libexttextcat and libstemmer.
+news_srcs="$root/src/model/model.c $(ls "$root"/src/engines/news*.c | tr '\n' ' ')"
+news_flags="$(pkg-config --cflags --libs libexttextcat) -lstemmer"
 
-for target in csv datapackage scenario; do
+for target in csv datapackage scenario news news_dates; do
     bin=$out/fuzz_$target
     corpus=$out/corpus_$target
     extra=
     [ "$target" = scenario ] && extra=$model_srcs
+    case $target in news | news_dates) extra="$news_srcs $news_flags" ;; esac
     echo "== fuzz_$target: build"
     # shellcheck disable=SC2086 # word splitting of the flag lists is intended
     if ! $cc $cflags "$root/fuzz/fuzz_$target.c" $srcs $extra $libs -o "$bin"; then
@@ -48,6 +52,10 @@ for target in csv datapackage scenario; do
     datapackage)
         cp "$root/data/datapackage.json" "$corpus/" 2>/dev/null || true
         maxlen=
+        ;;
+    news | news_dates)
+        cp "$root"/tests/news/*.txt "$corpus/" 2>/dev/null || true
+        maxlen=-max_len=8192
         ;;
     scenario)
         cp "$root"/scenarios/*.json "$root"/tests/bad_scenarios/*.json "$corpus/" 2>/dev/null || true

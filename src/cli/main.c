@@ -41,6 +41,7 @@ static const command commands[] = {
     {"init", cmd_init, "build a store from the bundled dataset"},
     {"invest", cmd_invest, "project portfolio within a budget (MILP) and what faster permits buy"},
     {"market", cmd_market, "price vs cost, price-floor cost, buyer/seller concentration"},
+    {"news", cmd_news, "articles -> events -> draft policies"},
     {"respond", cmd_respond, "coordinated emergency deliveries for an alliance (LP)"},
     {"risk", cmd_risk, "concentration, governance-weighted HHI, EU supply risk"},
     {"simulate", cmd_simulate, "weekly simulation, Monte Carlo"},
