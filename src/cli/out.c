@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "cli_int.h"
 
@@ -45,13 +46,24 @@ void out_table_free(out_table *t)
     memset(t, 0, sizeof *t);
 }
 
-/* Display width of a UTF-8 string: code points, not bytes (country names are ASCII, but
- * notes may not be). */
+/* Display width of a UTF-8 string in terminal columns: CJK characters take two, combining
+ * marks none (utf8proc's East Asian width). Invalid bytes count one column each. */
 static size_t width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xC0) != 0x80;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    while (*p) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p, -1, &cp);
+        if (n <= 0) {
+            w++;
+            p++;
+            continue;
+        }
+        int cw = utf8proc_charwidth(cp);
+        w += cw > 0 ? (size_t)cw : 0;
+        p += n;
+    }
     return w;
 }
 
