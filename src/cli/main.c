@@ -58,7 +58,7 @@ static void print_usage(FILE *f)
 {
     lode_buf list = LODE_BUF_INIT;
     for (size_t i = 0; i < N_COMMANDS; i++)
-        lode_buf_printf(&list, "  %-10s %s\n", commands[i].name, commands[i].help);
+        lode_buf_printf(&list, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(f, usage, list.data ? list.data : "");
     lode_buf_free(&list);
 }
@@ -144,7 +144,8 @@ static int mkdirs(const char *dir)
             return -1;
         *s = '/';
     }
-    return mkdir(p, 0777) != 0 && errno != EEXIST ? -1 : 0;
+    /* The store's own directory is private: it may live under /tmp. */
+    return mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 static void default_db_path(char *out, size_t len)
@@ -283,6 +284,9 @@ int main(int argc, char **argv)
                 char *args[] = {argv[2], (char *)"--help", NULL};
                 return c->fn(2, args, &ctx);
             }
+            fprintf(stderr, "lode: help: unknown command '%s'\n", argv[2]);
+            print_usage(stderr);
+            return LODE_EUSAGE;
         }
         print_usage(stdout);
         return 0;
@@ -302,7 +306,7 @@ int main(int argc, char **argv)
     lode_model_free(ctx.model);
     lode_store_close(ctx.store);
     lode_arena_free(ctx.arena);
-    if (fflush(stdout) != 0 && rc == 0) {
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
         fputs("lode: cannot write output\n", stderr);
         rc = LODE_EIO;
     }

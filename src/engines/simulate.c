@@ -1276,11 +1276,13 @@ static void stats(double *x, size_t n, double *mean, double *p5, double *p50, do
         *p5 = *p50 = *p95 = lo;
         return;
     }
-    /* The median splits x; each tail is then selected within its side. */
+    /* The median splits x, so p95 is selected within the upper side only; p5 is selected
+     * over the whole array last (its order statistic is counted over all n values, so the
+     * lower side alone would give the wrong rank). */
     size_t k50 = (size_t)(0.5 * (double)(n - 1));
     *p50 = quantile(x, n, 0, 0.5);
-    *p5 = quantile(x, k50 + 1, 0, 0.05);
     *p95 = quantile(x, n, k50, 0.95);
+    *p5 = quantile(x, n, 0, 0.05);
 }
 
 /* A percentile job: stats() of column j of a runs x width row-major store, into out[0..4)

@@ -4,6 +4,8 @@
  * this file maps them onto the typed structs of model.h by column name, and lode_model_freeze
  * resolves ids to indexes and derives the baseline every engine reads. Column mapping is data
  * (one table of descriptors per resource) so a new column is one line, not new code. */
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,7 +375,7 @@ static lode_status set_cell(lode_model *m, const colmap *c, char *elem, const ch
             return LODE_FAIL(err, LODE_EINPUT, path, line, c->col,
                              "expected a number, got \"%.40s\"", cell);
         if (c->kind == K_INT || c->kind == K_OPTINT) {
-            if (v != (double)(int)v)
+            if (!(v >= INT_MIN && v <= INT_MAX) || v != (double)(int)v)
                 return LODE_FAIL(err, LODE_EINPUT, path, line, c->col,
                                  "expected an integer, got \"%.40s\"", cell);
             *(int *)dst = (int)v;
@@ -893,8 +895,12 @@ lode_status lode_model_load_dir(const char *dir, lode_model **out, lode_err *err
         const lode_schema *s = &pkg.res[i];
         snprintf(path, sizeof path, "%s/%s", dir, s->path);
         FILE *f = fopen(path, "rb");
-        if (f == NULL)
+        if (f == NULL && errno == ENOENT)
             continue; /* an absent table is empty (e.g. before `lode derive` wrote trade) */
+        if (f == NULL) {
+            st = LODE_FAIL(err, LODE_EIO, path, 0, "", "cannot read: %s", strerror(errno));
+            break;
+        }
         fclose(f);
         lode_buf buf = LODE_BUF_INIT;
         st = lode_file_read(path, &buf, err);

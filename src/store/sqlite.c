@@ -253,9 +253,12 @@ static lode_status check_fkeys(lode_store *s, const char *const *paths,
             lode_buf_puts(&b, ") ORDER BY rowid LIMIT 1");
             sqlite3_stmt *q = NULL;
             lode_status st = LODE_OK;
+            int rc;
             if (b.oom || sqlite3_prepare_v2(s->db, b.data, -1, &q, NULL) != SQLITE_OK) {
                 st = db_fail(s, err, "cannot check references");
-            } else if (sqlite3_step(q) == SQLITE_ROW) {
+            } else if ((rc = sqlite3_step(q)) != SQLITE_ROW && rc != SQLITE_DONE) {
+                st = db_fail(s, err, "cannot check references");
+            } else if (rc == SQLITE_ROW) {
                 const char *path = imported_path(paths, res, n, r);
                 char where[300];
                 if (path == NULL)
@@ -421,8 +424,10 @@ lode_status lode_store_export(lode_store *s, const char *dir, lode_err *err)
             lode_csv_write_row(&out, cells, r->n_fields);
             int rc;
             while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-                for (size_t f = 0; f < r->n_fields; f++)
-                    cells[f] = (const char *)sqlite3_column_text(q, (int)f + 1);
+                for (size_t f = 0; f < r->n_fields; f++) {
+                    const char *v = (const char *)sqlite3_column_text(q, (int)f + 1);
+                    cells[f] = v ? v : "";
+                }
                 lode_csv_write_row(&out, cells, r->n_fields);
             }
             if (rc != SQLITE_DONE)
@@ -461,8 +466,10 @@ lode_status lode_store_load_model(lode_store *s, lode_model **out, lode_err *err
             st = LODE_FAIL(err, LODE_EIO, s->uri, 0, "", "out of memory");
         int rc = SQLITE_DONE;
         while (st == LODE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-            for (size_t f = 0; f < r->n_fields; f++)
-                cells[f] = (const char *)sqlite3_column_text(q, (int)f + 1);
+            for (size_t f = 0; f < r->n_fields; f++) {
+                const char *v = (const char *)sqlite3_column_text(q, (int)f + 1);
+                cells[f] = v ? v : ""; /* NULL only in a store another program wrote */
+            }
             /* Rows keep the line of the file they were imported from. */
             st = lode_model_add_row(m, r, cells, r->n_fields, r->path,
                                     (long)sqlite3_column_int64(q, 0), err);

@@ -129,11 +129,12 @@ lode_status lode_file_read(const char *path, lode_buf *out, lode_err *err)
         if (n == 0)
             break;
     }
-    e = ferror(f) ? errno : 0;
+    int read_error = ferror(f);
+    e = read_error ? errno : 0;
     fclose(f);
     if (out->oom)
         return LODE_FAIL(err, LODE_EIO, path, 0, "", "cannot read: out of memory");
-    if (e != 0 || out->data == NULL) {
+    if (read_error || out->data == NULL) {
         if (e == 0 || strerror_r(e, why, sizeof why) != 0)
             snprintf(why, sizeof why, "read error");
         return LODE_FAIL(err, LODE_EIO, path, 0, "", "cannot read: %s", why);
