@@ -171,4 +171,8 @@ void sim_sha256_update(sim_sha256 *s, const void *data, size_t len);
 /* Finish and write 64 lowercase hex digits and a NUL to hex[65]. */
 void sim_sha256_hex(sim_sha256 *s, char hex[65]);
 
+/* Mean (summed in index order) and the 5th, 50th and 95th percentiles of x[0..n), n >= 1, by
+ * linear interpolation between order statistics (R type 7). Reorders x. */
+void sim_stats(double *x, size_t n, double *mean, double *p5, double *p50, double *p95);
+
 #endif

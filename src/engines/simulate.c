@@ -1263,7 +1263,7 @@ static double quantile(double *x, size_t n, size_t from, double q)
 }
 
 /* Mean (summed in run order) and p5, p50, p95 of x[0..n). Reorders x. */
-static void stats(double *x, size_t n, double *mean, double *p5, double *p50, double *p95)
+void sim_stats(double *x, size_t n, double *mean, double *p5, double *p50, double *p95)
 {
     double sum = 0, lo = x[0], hi = x[0];
     for (size_t i = 0; i < n; i++) {
@@ -1306,7 +1306,7 @@ static void stat_item(void *ctx, int worker, long i)
     double *col = &c->col[(size_t)worker * c->runs];
     for (size_t r = 0; r < c->runs; r++)
         col[r] = jb->store[r * jb->width + jb->j];
-    stats(col, c->runs, jb->mean, jb->p5, jb->p50, jb->p95);
+    sim_stats(col, c->runs, jb->mean, jb->p5, jb->p50, jb->p95);
 }
 
 /* ---- the result --------------------------------------------------------------------------- */

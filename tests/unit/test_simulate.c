@@ -887,9 +887,29 @@ static void test_chokepoints_run_rank(void **state)
     lode_model_free(m);
 }
 
+/* 101 values 0..100 in scrambled order: p5 = 5, p50 = 50, p95 = 95 exactly; 20 values 1..20:
+ * h = 0.05 x 19 = 0.95, so p5 = 1 + 0.95 = 1.95 and p95 = 19 + 0.05 = 19.05. */
+static void test_sim_stats_percentiles(void **state)
+{
+    (void)state;
+    double x[101], mean, p5, p50, p95;
+    for (size_t i = 0; i < 101; i++)
+        x[i] = (double)((i * 37) % 101);
+    sim_stats(x, 101, &mean, &p5, &p50, &p95);
+    assert_true(fabs(mean - 50) < 1e-12 && fabs(p5 - 5) < 1e-12);
+    assert_true(fabs(p50 - 50) < 1e-12 && fabs(p95 - 95) < 1e-12);
+    double y[20];
+    for (size_t i = 0; i < 20; i++)
+        y[i] = (double)(20 - i);
+    sim_stats(y, 20, &mean, &p5, &p50, &p95);
+    assert_true(fabs(p5 - 1.95) < 1e-12 && fabs(p50 - 10.5) < 1e-12);
+    assert_true(fabs(p95 - 19.05) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sim_stats_percentiles),
         cmocka_unit_test(test_sim_sha256_vectors),
         cmocka_unit_test(test_sim_uniforms_philox),
         cmocka_unit_test(test_sim_run_zero_shock),
