@@ -61,6 +61,9 @@ typedef struct lode_risk_result {
     size_t n_rows;
 } lode_risk_result;
 
+/* Risk rows of every material with baseline production (filtered by o; o may be NULL for
+ * all), in a. Needs a frozen model. Returns LODE_OK; LODE_EUSAGE for an unfrozen model or a
+ * filter index out of range; LODE_EIO when out of memory (out is then left empty). */
 lode_status lode_risk_run(const lode_model *m, const lode_risk_opts *o, lode_arena *a,
                           lode_risk_result *out, lode_err *err);
 
@@ -103,6 +106,10 @@ typedef struct lode_exposure_result {
     size_t n_rows;
 } lode_exposure_result;
 
+/* Exposure of `country` (an index of m->countries) for every material it produces or imports
+ * in the baseline, in a. Returns LODE_OK; LODE_EUSAGE for an unfrozen model or a country out
+ * of range; LODE_EINPUT if the recipes form a cycle (err names the row and the loop);
+ * LODE_EIO when out of memory. */
 lode_status lode_exposure_run(const lode_model *m, int country, lode_arena *a,
                               lode_exposure_result *out, lode_err *err);
 
@@ -182,6 +189,9 @@ typedef struct lode_check_result {
     size_t n_refs;        /* references checked */
 } lode_check_result;
 
+/* Balance rows of every (material, country) with activity, in a, and the count of resolved
+ * references. Violations are counted in out, not returned as an error: returns LODE_OK, or
+ * LODE_EUSAGE for an unfrozen model or a negative tolerance, LODE_EIO when out of memory. */
 lode_status lode_check_run(const lode_model *m, double tol_rel, lode_arena *a,
                            lode_check_result *out, lode_err *err);
 

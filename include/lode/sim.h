@@ -214,6 +214,9 @@ typedef struct lode_chokepoint_opts {
     void *progress_ctx;
 } lode_chokepoint_opts;
 
+/* Every producing node and baseline link of m removed in turn for the horizon, ranked by the
+ * allied shortfall its loss causes; *out (n of them) lives in a. Returns LODE_OK; LODE_EINPUT
+ * for an unknown alliance; LODE_EIO when out of memory. */
 lode_status lode_chokepoints_run(const lode_model *m, const lode_chokepoint_opts *o,
                                  lode_arena *a, lode_chokepoint **out, size_t *n,
                                  lode_err *err);
