@@ -71,7 +71,8 @@ int cli_parse_long(const char *s, long lo, long hi, long *out);
 const char *cli_cid(const lode_model *m, int c);
 const char *cli_mid(const lode_model *m, int k);
 
-/* Human formats: tonnes ("12,345 t"), shares ("0.912"). */
+/* Human format of tonnes: whole tonnes with separators from 100 t up ("12,345"), else 3
+ * significant digits; below 1e-6 t (a gram) prints 0. */
 const char *fmt_t(char *buf, size_t len, double t);
 
 /* Commands: each returns an exit code. */

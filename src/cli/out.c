@@ -152,6 +152,9 @@ cJSON *out_num(double v)
 
 const char *fmt_t(char *buf, size_t len, double t)
 {
+    /* Below a gram is solver or rounding noise, not a quantity anyone ships. */
+    if (fabs(t) < 1e-6)
+        t = 0;
     if (fabs(t) >= 100 || t == 0) {
         /* whole tonnes with thousands separators */
         char raw[64];
