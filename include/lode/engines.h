@@ -113,6 +113,15 @@ typedef struct lode_exposure_result {
 lode_status lode_exposure_run(const lode_model *m, int country, lode_arena *a,
                               lode_exposure_result *out, lode_err *err);
 
+/* Exposure of a group of countries taken as one, such as a region's member states (the EU-27
+ * for EUU): production and trade with non-members give import reliance; origins at every
+ * stage are the members' own origin shares weighted by each member's supply of the row's
+ * material (so flows inside the group keep their producing member as origin). out->country is
+ * -1. Returns LODE_OK; LODE_EUSAGE for an unfrozen model or a member out of range; the errors
+ * of lode_exposure_run; LODE_EIO when out of memory. */
+lode_status lode_exposure_group_run(const lode_model *m, const int *members, size_t n_members,
+                                    lode_arena *a, lode_exposure_result *out, lode_err *err);
+
 /* ---- baseline derivation: lode derive ---------------------------------------------------- */
 
 /* RAS (iterative proportional fitting) of a nr x nc matrix x (row-major) so that its row sums

@@ -317,6 +317,10 @@ const char *lode_sector_name(lode_sector s);
 int lode_stage_parse(const char *s);
 int lode_sector_parse(const char *s);
 
+/* The membership tag whose holders make up region c (countries.csv kind "region"): "EU" for
+ * EUU. NULL if c is not a region the model knows how to expand. */
+const char *lode_region_tag(const lode_model *m, int c);
+
 /* Is country c a real country (not WLD, ROW or a region)? */
 int lode_country_is_real(const lode_model *m, int c);
 

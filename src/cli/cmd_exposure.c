@@ -9,6 +9,7 @@
 
 static const char exposure_usage[] =
     "usage: lode exposure --country ISO3 [--material M] [--top N] [--json | --csv]\n"
+    "ISO3 may be a region (EUU: the EU-27 member states taken as one).\n"
     "For each material the country produces or imports in the baseline: production, imports,\n"
     "exports and apparent consumption (t/yr), import reliance (0-1), and origin tracing: the\n"
     "share of the country's supply that originates, at each upstream stage along the recipe\n"
@@ -56,7 +57,8 @@ int cmd_exposure(int argc, char **argv, lode_ctx *ctx)
     if (c < 0)
         return cli_usage(exposure_usage, "exposure: unknown country '%s' (ISO 3166 alpha-3)",
                          country);
-    if (!lode_country_is_real(m, c))
+    const char *tag = lode_region_tag(m, c);
+    if (!lode_country_is_real(m, c) && tag == NULL)
         return cli_usage(exposure_usage,
                          "exposure: '%s' is not a country but an aggregate (%s); give a member "
                          "country's ISO3",
@@ -66,12 +68,30 @@ int cmd_exposure(int argc, char **argv, lode_ctx *ctx)
         return cli_usage(exposure_usage, "exposure: unknown material '%s'", mat);
     lode_exposure_result r;
     lode_err err = {0};
-    if (lode_exposure_run(m, c, ctx->arena, &r, &err) != LODE_OK)
+    /* A region (EUU) is its member states taken as one. */
+    int *members = NULL;
+    size_t n_members = 0;
+    if (tag) {
+        members = lode_arena_calloc(ctx->arena, m->n_countries, sizeof *members);
+        if (members == NULL)
+            return cli_fail(&err);
+        for (size_t i = 0; i < m->n_countries; i++)
+            if (lode_country_is_real(m, (int)i) && lode_list_has(m->countries[i].memberships, tag))
+                members[n_members++] = (int)i;
+    }
+    lode_status run = tag ? lode_exposure_group_run(m, members, n_members, ctx->arena, &r, &err)
+                          : lode_exposure_run(m, c, ctx->arena, &r, &err);
+    if (run != LODE_OK)
         return cli_fail(&err);
 
     if (ctx->fmt == OUT_JSON) {
         cJSON *doc = cJSON_CreateObject();
         cJSON_AddStringToObject(doc, "country", m->countries[c].iso3);
+        if (tag) {
+            cJSON *mem = cJSON_AddArrayToObject(doc, "members");
+            for (size_t i = 0; i < n_members; i++)
+                cJSON_AddItemToArray(mem, cJSON_CreateString(m->countries[members[i]].iso3));
+        }
         cJSON_AddStringToObject(doc, "unit", "t/yr in each material's unit; shares 0-1");
         cJSON_AddStringToObject(doc, "source",
                                 "baseline of production.csv, recipes.csv, trade.csv and "
@@ -144,8 +164,13 @@ int cmd_exposure(int argc, char **argv, lode_ctx *ctx)
         }
     }
     if (ctx->fmt == OUT_TABLE)
-        printf("exposure of %s (%s): baseline supply and its origin at each upstream stage\n\n",
-               m->countries[c].iso3, m->countries[c].name);
+        printf("exposure of %s (%s%s): baseline supply and its origin at each upstream stage\n"
+               "%s\n",
+               m->countries[c].iso3, m->countries[c].name,
+               tag ? ", its member states taken as one" : "",
+               tag ? "(trade between members is internal; origins are the members' own, "
+                     "weighted by each member's supply)\n"
+                   : "");
     rc = out_table_print(&t, ctx->fmt, stdout);
     if (rc == 0 && ctx->fmt == OUT_TABLE)
         printf("\nimport reliance = (imports - exports) / (production + imports - exports). "

@@ -26,10 +26,6 @@ static const int ras_max_iter = 10000;
 #define F_ECON "economy.csv"
 #define F_PUBT "trade_published.csv"
 
-/* Regions whose published shares stand for each member state: region id, membership tag. */
-static const struct {
-    const char *region, *tag;
-} region_tags[] = {{"EUU", "EU"}};
 
 /* ---- strings in the arena ---------------------------------------------------------------- */
 
@@ -439,16 +435,6 @@ static int applied_cmp(const void *a, const void *b)
     return strcmp(x->iso, y->iso);
 }
 
-static const char *region_tag(const lode_model *m, int c)
-{
-    if (c < 0 || (size_t)c >= m->n_countries || m->countries[c].kind != LODE_CK_REGION)
-        return NULL;
-    for (size_t i = 0; i < sizeof region_tags / sizeof region_tags[0]; i++)
-        if (strcmp(m->countries[c].iso3, region_tags[i].region) == 0)
-            return region_tags[i].tag;
-    return NULL;
-}
-
 static lode_status push_flow(dctx *d, int k, int e, int i, int year, double t, const char *method)
 {
     lode_derive_result *o = d->out;
@@ -620,7 +606,7 @@ static lode_status trade(dctx *d, int k, int by)
         }
         const char *tag = NULL;
         if (!is_node(m, p->importer)) {
-            tag = region_tag(m, p->importer);
+            tag = lode_region_tag(m, p->importer);
             if (tag == NULL) {
                 d->out->n_shares_unused++; /* WLD, or a region with no member list */
                 continue;

@@ -973,3 +973,152 @@ lode_status lode_exposure_run(const lode_model *m, int country, lode_arena *a,
     out->n_rows = n;
     return LODE_OK;
 }
+
+/* ---- exposure of a group of countries (a region) ---------------------------------------- */
+
+/* Origins of one accumulated stage: acc[c] weights, normalised, sorted share descending then
+ * id; NULL-safe on an empty list. */
+static lode_status group_origins(const lode_model *m, const double *acc, const int *crank,
+                                 lode_arena *a, lode_origin **out, size_t *n, lode_err *err)
+{
+    size_t nc = m->n_countries, k = 0;
+    double total = 0;
+    for (size_t c = 0; c < nc; c++)
+        total += acc[c];
+    ranked *tmp = lode_arena_calloc(a, nc ? nc : 1, sizeof *tmp);
+    if (tmp == NULL)
+        return OOM(err);
+    for (size_t c = 0; total > 0 && c < nc; c++) {
+        if (acc[c] <= 0)
+            continue;
+        tmp[k].share = acc[c] / total;
+        tmp[k].rank = crank[c];
+        tmp[k].index = (int)c;
+        k++;
+    }
+    qsort(tmp, k, sizeof *tmp, ranked_cmp);
+    *out = lode_arena_calloc(a, k ? k : 1, sizeof **out);
+    if (*out == NULL)
+        return OOM(err);
+    for (size_t i = 0; i < k; i++) {
+        (*out)[i].country = tmp[i].index;
+        (*out)[i].share = tmp[i].share;
+    }
+    *n = k;
+    return LODE_OK;
+}
+
+lode_status lode_exposure_group_run(const lode_model *m, const int *members, size_t n_members,
+                                    lode_arena *a, lode_exposure_result *out, lode_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->country = -1;
+    if (m == NULL || !m->frozen)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "the model is not frozen");
+    size_t nc = m->n_countries, nm = m->n_materials;
+    unsigned char *in = lode_arena_calloc(a, nc ? nc : 1, 1);
+    lode_exposure_result *each = lode_arena_calloc(a, n_members ? n_members : 1, sizeof *each);
+    int *crank = id_ranks(m, 0, a), *mrank = id_ranks(m, 1, a);
+    /* acc[s * nc + c]: weight of origin c at stage material s; w_t[s]: weighted t_per_t;
+     * depth[s]: smallest depth seen (-1: stage absent) */
+    double *acc = lode_arena_calloc(a, nm * nc + 1, sizeof *acc);
+    double *w_t = lode_arena_calloc(a, nm + 1, sizeof *w_t);
+    int *depth = lode_arena_calloc(a, nm + 1, sizeof *depth);
+    lode_exposure_row *rows = lode_arena_calloc(a, nm + 1, sizeof *rows);
+    if (!in || !each || !crank || !mrank || !acc || !w_t || !depth || !rows)
+        return OOM(err);
+    for (size_t i = 0; i < n_members; i++) {
+        if (members[i] < 0 || (size_t)members[i] >= nc)
+            return LODE_FAIL(err, LODE_EUSAGE, "", 0, "members", "no country with index %d",
+                             members[i]);
+        in[members[i]] = 1;
+        LODE_TRY(lode_exposure_run(m, members[i], a, &each[i], err));
+    }
+    size_t n_rows = 0;
+    /* Materials in the order per-country results use: stage, then id. */
+    int *order = lode_arena_calloc(a, nm + 1, sizeof *order);
+    if (order == NULL)
+        return OOM(err);
+    for (size_t k = 0; k < nm; k++)
+        order[mrank[k]] = (int)k;
+    for (lode_stage st = 0; st < LODE_STAGE_N; st++) {
+        for (size_t r = 0; r < nm; r++) {
+            int k = order[r];
+            if (m->materials[k].stage != st)
+                continue;
+            double prod = 0, mx = 0, xx = 0, weight = 0;
+            memset(acc, 0, nm * nc * sizeof *acc);
+            memset(w_t, 0, nm * sizeof *w_t);
+            for (size_t s = 0; s < nm; s++)
+                depth[s] = -1;
+            for (size_t i = 0; i < n_members; i++) {
+                for (size_t j = 0; j < each[i].n_rows; j++) {
+                    const lode_exposure_row *x = &each[i].rows[j];
+                    if (x->material != k)
+                        continue;
+                    prod += x->production_t;
+                    double w = x->supply_t > 0 ? x->supply_t : 0;
+                    weight += w;
+                    for (size_t s = 0; s < x->n_stages; s++) {
+                        const lode_exposure_stage *g = &x->stages[s];
+                        size_t sm = (size_t)g->material;
+                        if (depth[sm] < 0 || g->depth < depth[sm])
+                            depth[sm] = g->depth;
+                        w_t[sm] += w * g->t_per_t;
+                        for (size_t o = 0; o < g->n_origins; o++)
+                            acc[sm * nc + (size_t)g->origins[o].country] +=
+                                w * g->origins[o].share;
+                    }
+                }
+            }
+            /* Trade with non-members only: flows inside the group are its own supply. */
+            for (size_t f = 0; f < m->base.n_flows; f++) {
+                const lode_flow *fl = &m->trade[f];
+                if (fl->material != k)
+                    continue;
+                if (in[fl->importer] && !in[fl->exporter])
+                    mx += fl->tonnes;
+                else if (in[fl->exporter] && !in[fl->importer])
+                    xx += fl->tonnes;
+            }
+            if (prod <= 0 && mx <= 0)
+                continue;
+            lode_exposure_row *row = &rows[n_rows++];
+            row->material = k;
+            row->production_t = prod;
+            row->imports_t = mx;
+            row->exports_t = xx;
+            row->supply_t = prod + mx - xx;
+            double ir = row->supply_t > 0 ? (mx - xx) / row->supply_t : 0;
+            row->import_reliance = ir < 0 ? 0 : ir > 1 ? 1 : ir;
+            size_t n_st = 0;
+            for (size_t s = 0; s < nm; s++)
+                n_st += depth[s] >= 0;
+            row->stages = lode_arena_calloc(a, n_st ? n_st : 1, sizeof *row->stages);
+            if (row->stages == NULL)
+                return OOM(err);
+            /* The row's own material first, then upstream stages by depth and id. */
+            for (int d = 0; weight > 0 && (size_t)d <= nm; d++) {
+                for (size_t rr = 0; rr < nm; rr++) {
+                    size_t s = (size_t)order[rr];
+                    if (depth[s] != d)
+                        continue;
+                    lode_exposure_stage *g = &row->stages[row->n_stages++];
+                    g->material = (int)s;
+                    g->stage = m->materials[s].stage;
+                    g->depth = d;
+                    g->t_per_t = w_t[s] / weight;
+                    LODE_TRY(group_origins(m, acc + s * nc, crank, a, &g->origins,
+                                           &g->n_origins, err));
+                }
+            }
+            if (row->n_stages) {
+                row->origins = row->stages[0].origins;
+                row->n_origins = row->stages[0].n_origins;
+            }
+        }
+    }
+    out->rows = rows;
+    out->n_rows = n_rows;
+    return LODE_OK;
+}

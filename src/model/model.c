@@ -531,6 +531,22 @@ int lode_model_country(const lode_model *m, const char *iso3)
     return find_id(m, m->country_order, m->n_countries, 0, iso3);
 }
 
+/* Regions are aggregates whose members carry a membership tag; this table is their only
+ * definition, shared by the derivation (published EU shares) and exposure (the EU as one). */
+static const struct {
+    const char *region, *tag;
+} region_tags[] = {{"EUU", "EU"}};
+
+const char *lode_region_tag(const lode_model *m, int c)
+{
+    if (c < 0 || (size_t)c >= m->n_countries || m->countries[c].kind != LODE_CK_REGION)
+        return NULL;
+    for (size_t i = 0; i < sizeof region_tags / sizeof region_tags[0]; i++)
+        if (strcmp(m->countries[c].iso3, region_tags[i].region) == 0)
+            return region_tags[i].tag;
+    return NULL;
+}
+
 int lode_country_is_real(const lode_model *m, int c)
 {
     return c >= 0 && (size_t)c < m->n_countries && m->countries[c].kind == LODE_CK_COUNTRY;

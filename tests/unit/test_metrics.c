@@ -797,6 +797,48 @@ static void test_lode_exposure_run_shares_sum_to_one(void **state)
     }
 }
 
+/* A group of one is that country; a group of every trading country imports nothing. */
+static void test_lode_exposure_group_run_one_and_all(void **state)
+{
+    (void)state;
+    lode_model *m = chain_model(1);
+    lode_arena *a = lode_arena_new();
+    int usa = cty(m, "USA");
+    lode_exposure_result one, grp;
+    assert_int_equal(lode_exposure_run(m, usa, a, &one, NULL), LODE_OK);
+    assert_int_equal(lode_exposure_group_run(m, &usa, 1, a, &grp, NULL), LODE_OK);
+    assert_int_equal(grp.country, -1);
+    assert_int_equal(grp.n_rows, one.n_rows);
+    check_shares(m, &grp);
+    for (size_t i = 0; i < one.n_rows; i++) {
+        assert_int_equal(grp.rows[i].material, one.rows[i].material);
+        assert_near(grp.rows[i].import_reliance, one.rows[i].import_reliance, 1e-12);
+        assert_int_equal(grp.rows[i].n_stages, one.rows[i].n_stages);
+        for (size_t s = 0; s < one.rows[i].n_stages; s++) {
+            const lode_exposure_stage *g = &grp.rows[i].stages[s], *o = &one.rows[i].stages[s];
+            assert_int_equal(g->material, o->material);
+            assert_int_equal(g->n_origins, o->n_origins);
+            for (size_t k = 0; k < o->n_origins; k++) {
+                assert_int_equal(g->origins[k].country, o->origins[k].country);
+                assert_near(g->origins[k].share, o->origins[k].share, 1e-12);
+            }
+        }
+    }
+    int all[64];
+    size_t n = 0;
+    for (size_t c = 0; c < m->n_countries && n < 64; c++)
+        if (lode_country_is_real(m, (int)c) || m->countries[c].kind == LODE_CK_RESIDUAL)
+            all[n++] = (int)c;
+    assert_int_equal(lode_exposure_group_run(m, all, n, a, &grp, NULL), LODE_OK);
+    check_shares(m, &grp);
+    for (size_t i = 0; i < grp.n_rows; i++) {
+        assert_near(grp.rows[i].imports_t, 0, 0);
+        assert_near(grp.rows[i].import_reliance, 0, 0);
+    }
+    lode_arena_free(a);
+    lode_model_free(m);
+}
+
 /* a <- b <- c <- a: a cycle, named with the recipe row that closes it. */
 static void test_lode_exposure_run_recipe_cycle(void **state)
 {
@@ -875,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_lode_risk_run_eu_sr_no_wgi),
         cmocka_unit_test(test_lode_risk_run_not_frozen),
         cmocka_unit_test(test_lode_exposure_run_three_stages),
+        cmocka_unit_test(test_lode_exposure_group_run_one_and_all),
         cmocka_unit_test(test_lode_exposure_run_japan_magnets),
         cmocka_unit_test(test_lode_exposure_run_untraceable_input),
         cmocka_unit_test(test_lode_exposure_run_reexports),
