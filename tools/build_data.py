@@ -1144,6 +1144,29 @@ def resources():
           unit="t/yr (material unit)", required=True, minimum=0),
     ], ["material", "country", "sector", "year"], [mat_fk("material"), cty_fk("country")],
         written=False)
+    res("firms", "Firms and facilities below countries: one row per firm making or using one "
+        "material. Written by `lode generate firms` (synthetic, docs/firms.md) or supplied by "
+        "the user; not part of the bundled dataset.", [
+        F("id", "string", "Firm or facility id.", required=True),
+        F("country", "string", "Country (or ROW) the firm is in.", required=True),
+        F("material", "string", "Material the firm makes (capacity) and uses (demand).",
+          required=True),
+        F("capacity_tpa", "number", "Production capacity.", unit="t/yr (material unit)",
+          required=True, minimum=0),
+        F("demand_tpa", "number", "Use of the material (intermediate and final).",
+          unit="t/yr (material unit)", required=True, minimum=0),
+    ], ["id"], [cty_fk("country"), mat_fk("material")], written=False)
+    res("firm_links", "Supplier-to-buyer links between firms: baseline tonnes per year of one "
+        "material. Written by `lode generate firms` or supplied by the user.", [
+        F("supplier", "string", "Supplying firm.", required=True),
+        F("buyer", "string", "Buying firm.", required=True),
+        F("material", "string", "Material shipped.", required=True),
+        F("tonnes", "number", "Baseline flow on the link.", unit="t/yr (material unit)",
+          required=True, minimum=0),
+    ], ["supplier", "buyer", "material"],
+        [{"fields": "supplier", "reference": {"resource": "firms", "fields": "id"}},
+         {"fields": "buyer", "reference": {"resource": "firms", "fields": "id"}},
+         mat_fk("material")], written=False)
     return R
 
 

@@ -90,6 +90,7 @@ int cmd_stockpile(int argc, char **argv, lode_ctx *ctx);
 int cmd_invest(int argc, char **argv, lode_ctx *ctx);
 int cmd_market(int argc, char **argv, lode_ctx *ctx);
 int cmd_news(int argc, char **argv, lode_ctx *ctx);
+int cmd_generate(int argc, char **argv, lode_ctx *ctx);
 
 /* Progress bar on stderr for lode_progress_fn callbacks (cmd_simulate.c): drawn only when a
  * run lasts more than a second and stderr is a terminal. */

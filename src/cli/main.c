@@ -37,6 +37,7 @@ static const command commands[] = {
     {"derive", cmd_derive, "derive baseline trade and demand from published figures"},
     {"export", cmd_export, "write the store's tables as CSV files into a directory"},
     {"exposure", cmd_exposure, "import reliance and origin tracing for one country"},
+    {"generate", cmd_generate, "synthetic firm network (firms.csv, firm_links.csv)"},
     {"import", cmd_import, "load CSV files into the store (all or nothing)"},
     {"init", cmd_init, "build a store from the bundled dataset"},
     {"invest", cmd_invest, "project portfolio within a budget (MILP) and what faster permits buy"},
