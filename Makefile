@@ -7,7 +7,17 @@ WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prot
            -Wmissing-prototypes -Wformat=2 -Werror
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')
 # COIN-OR CBC's C interface lives in libCbcSolver; GLPK and libstemmer have no .pc file.
-DEPLIBS := $(shell pkg-config --libs $(PKGS)) -lCbcSolver -lglpk -lstemmer -lcsv -lm -lpthread
+DEPLIBS = $(shell pkg-config --libs $(PKGS)) -lCbcSolver -lglpk -lstemmer -lcsv -lm -lpthread \
+          $(MPILIBS)
+
+# `make MPI=1` builds an MPI-capable lode into build-mpi/ (`mpirun -n K lode simulate --mpi`);
+# the plain build does not need MPI. -isystem keeps -Werror off OpenMPI's headers.
+MPI ?= 0
+ifeq ($(MPI),1)
+  B       ?= build-mpi
+  CFLAGS  += -DLODE_HAVE_MPI $(shell mpicc --showme:compile | sed 's/-I/-isystem /g')
+  MPILIBS := $(shell mpicc --showme:link)
+endif
 
 ifeq ($(SAN),1)
   B       ?= build-san
@@ -30,7 +40,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 LODE := $(B)/bin/lode
 
-.PHONY: all test unit cli-test prop-test fuzz bench bench-sim tsan clean golden check
+.PHONY: all test unit cli-test prop-test fuzz bench bench-sim bench-mpi mpi-test tsan clean golden check
 all: $(LODE) bin/lode
 
 bin/lode: $(LODE)
@@ -76,11 +86,20 @@ tsan:
 bench-sim: $(LODE)
 	@LODE=$(CURDIR)/$(LODE) sh bench/simulate.sh
 
+# MPI Monte Carlo on loopback: K = 1, 2, 3 give the single-process digest.
+mpi-test:
+	$(MAKE) MPI=1 B=build-mpi build-mpi/bin/lode
+	@LODE=$(CURDIR)/build-mpi/bin/lode sh tests/mpi/run.sh
+
+bench-mpi:
+	$(MAKE) MPI=1 B=build-mpi build-mpi/bin/lode
+	@LODE=$(CURDIR)/build-mpi/bin/lode sh bench/mpi.sh
+
 bench: $(LODE)
 	@sh bench/run.sh
 
 clean:
-	rm -rf build build-san build-clang build-tsan build-fuzz bin
+	rm -rf build build-san build-clang build-tsan build-mpi build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 

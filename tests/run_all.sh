@@ -39,6 +39,7 @@ group "build (clang)" make -j"$JOBS" CC=clang B=build-clang build-clang/bin/lode
 group "build (ASan+UBSan)" make -j"$JOBS" SAN=1 build-san/bin/lode
 group "unit tests (ASan+UBSan)" make -j"$JOBS" SAN=1 unit
 group "threaded simulation (TSan)" make -j"$JOBS" tsan
+group "MPI simulation, K = 1, 2, 3 (loopback)" make mpi-test
 group "end-to-end tests (ASan+UBSan)" make SAN=1 cli-test
 group "property tests" make SAN=1 prop-test
 group "derived tables match the method" sh -c './bin/lode derive --check && echo "PASS derive --check"'

@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libsqlite3-dev libcsv-dev libcjson-dev libutf8proc-dev
 libcmocka-dev sqlite3 python3 librandom123-dev coinor-libclp-dev coinor-libcbc-dev libglpk-dev
-libexttextcat-dev libexttextcat-data libstemmer-dev"
+libexttextcat-dev libexttextcat-data libstemmer-dev libopenmpi-dev openmpi-bin"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -192,6 +192,40 @@ typedef struct lode_sim_result {
 lode_status lode_sim_run(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
                          lode_arena *a, lode_sim_result *out, lode_err *err);
 
+/* ---- runs in parts (for MPI) -------------------------------------------------------------
+ *
+ * A caller that spreads the runs over processes calls lode_sim_rows for its runs [r0, r1) of
+ * o->runs, gathers every part's rows in run order (row r of the whole at rows + r * width),
+ * and calls lode_sim_finish once: the result and digest are bit for bit lode_sim_run's with
+ * the same m, s and options, for any split and thread counts. A row holds what the run order
+ * reduction needs: the per-run percentile cells and the terms of every mean. */
+
+/* Runs r0 .. r1 - 1 (0 <= r0 <= r1 <= o->runs; o->runs is the whole Monte Carlo's count, which
+ * decides as in lode_sim_run whether a single run uses the means). *rows ((r1 - r0) * *width
+ * doubles, in run order) lives in a; *width is the same for every part of one (m, s, o).
+ * o->progress counts this part's runs. LODE_EUSAGE for a bad range or options, LODE_EIO when
+ * out of memory, and lode_sim_run's input errors. */
+lode_status lode_sim_rows(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                          long r0, long r1, lode_arena *a, double **rows, size_t *width,
+                          lode_err *err);
+
+/* The result of the whole Monte Carlo from rows [o->runs * width] (every run's row, in run
+ * order); LODE_EUSAGE if width is not the one lode_sim_rows gives. */
+lode_status lode_sim_finish(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                            const double *rows, size_t width, lode_arena *a,
+                            lode_sim_result *out, lode_err *err);
+
+/* The same, a part at a time, so the caller need not hold every row: lode_sim_acc_new
+ * prepares an accumulator in a (and gives the row width); lode_sim_acc_add takes the rows of
+ * the next n runs in run order (it keeps their percentile cells, sums the rest, and returns
+ * how many it took: never past o->runs); lode_sim_acc_finish writes the result once every
+ * run's row was added (else LODE_EUSAGE). The accumulator lives until a is freed. */
+typedef struct lode_sim_acc lode_sim_acc;
+lode_status lode_sim_acc_new(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                             lode_arena *a, lode_sim_acc **acc, size_t *width, lode_err *err);
+long lode_sim_acc_add(lode_sim_acc *acc, const double *rows, long n);
+lode_status lode_sim_acc_finish(lode_sim_acc *acc, lode_sim_result *out, lode_err *err);
+
 /* ---- chokepoints ------------------------------------------------------------------------ */
 
 typedef struct lode_chokepoint {

@@ -10,6 +10,7 @@
 #include "lode/buf.h"
 #include "lode/err.h"
 #include "lode/model.h"
+#include "lode/sim.h"
 #include "lode/store.h"
 #include "lode/table.h"
 
@@ -91,6 +92,11 @@ int cmd_invest(int argc, char **argv, lode_ctx *ctx);
 int cmd_market(int argc, char **argv, lode_ctx *ctx);
 int cmd_news(int argc, char **argv, lode_ctx *ctx);
 int cmd_generate(int argc, char **argv, lode_ctx *ctx);
+
+/* `lode simulate --mpi` (src/cli/mpi.c, built with LODE_HAVE_MPI): runs split over the MPI
+ * ranks, gathered on rank 0 in run order; *root is 1 on the rank that prints. */
+lode_status cli_mpi_simulate(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                             lode_arena *a, lode_sim_result *out, int *root, lode_err *err);
 
 /* Progress bar on stderr for lode_progress_fn callbacks (cmd_simulate.c): drawn only when a
  * run lasts more than a second and stderr is a terminal. */

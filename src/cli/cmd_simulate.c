@@ -14,7 +14,7 @@
 
 static const char simulate_usage[] =
     "usage: lode simulate SCENARIO.json [--runs N] [--weeks W] [--seed S] [--threads T]\n"
-    "                     [--top N] [--json | --csv]\n"
+    "                     [--top N] [--json | --csv] [--mpi]\n"
     "Simulates the scenario week by week on the store's baseline: production after outages\n"
     "and limited by inputs in hand, shipments along the baseline trade pattern less what export\n"
     "controls block (withheld or diverted), demand served by priority class from flows,\n"
@@ -24,7 +24,10 @@ static const char simulate_usage[] =
     "random, else 1000 (a single run uses each distribution's mean); the scenario's weeks;\n"
     "seed 1; one thread per online CPU. Results and digest are the same for any --threads.\n"
     "The table shows the top N shortfalls (default 20); --csv gives the whole shortfall table\n"
-    "and --json every output (DESIGN.md, simulate). See docs/simulate.md.\n";
+    "and --json every output (DESIGN.md, simulate). --mpi (under mpirun -n K, if built with\n"
+    "MPI) splits the runs over the K processes, each on its own threads; rank 0 prints, and\n"
+    "results and digest are the same as one process's. See docs/simulate.md.\n";
+
 
 /* ---- progress bar ----------------------------------------------------------------------- */
 
@@ -333,6 +336,9 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
 {
     const char *path = NULL;
     long runs = 0, weeks = 0, threads = 0, top = 20;
+#ifdef LODE_HAVE_MPI
+    int mpi = 0;
+#endif
     unsigned long long seed = 1;
     if (cli_wants_help(argc, argv)) {
         fputs(simulate_usage, stdout);
@@ -380,6 +386,14 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
                                  "got '%s'",
                                  v);
             i++;
+        } else if (strcmp(a, "--mpi") == 0) {
+#ifdef LODE_HAVE_MPI
+            mpi = 1;
+#else
+            return cli_usage(simulate_usage,
+                             "simulate: --mpi: MPI was not built in (build with LODE_HAVE_MPI; "
+                             "see docs/simulate.md)");
+#endif
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli_usage(simulate_usage, "simulate: unexpected argument '%s'", a);
         } else if (path == NULL) {
@@ -413,8 +427,17 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
     o.progress = cli_progress_cb;
     o.progress_ctx = prog;
     lode_sim_result r;
-    lode_status st = lode_sim_run(m, &s, &o, ctx->arena, &r, &err);
+    lode_status st;
+    int root = 1;
+#ifdef LODE_HAVE_MPI
+    if (mpi)
+        st = cli_mpi_simulate(m, &s, &o, ctx->arena, &r, &root, &err);
+    else
+#endif
+        st = lode_sim_run(m, &s, &o, ctx->arena, &r, &err);
     cli_progress_stop(prog);
+    if (!root) /* MPI ranks other than 0 print nothing; rank 0 reports for all */
+        return st == LODE_OK ? 0 : (int)st;
     if (st != LODE_OK)
         return cli_fail(&err);
     if (ctx->fmt == OUT_JSON)

@@ -1156,6 +1156,15 @@ typedef struct mc {
     size_t n_sc;
     double *store_cell; /* [runs][n_sc] shortfall over the horizon per run */
     double *store_week; /* [runs][n_aff * weeks] shortfall per week per run */
+    /* What build_result takes percentiles of: column j of run r is pct_cell[r * cell_stride +
+     * j] (store_cell, or the rows of lode_sim_finish), and likewise pct_week. */
+    const double *pct_cell, *pct_week;
+    size_t cell_stride, week_stride;
+    /* Layout of a run's row (lode_sim_rows), offsets in doubles: the percentile cells, the
+     * weekly shortfall, then for the affected nodes in order their sector shortfall, exports
+     * (exporters only), stock exhaustion week, the prices of the affected materials, and last
+     * mass_err and node_weeks. */
+    size_t o_week, o_sec, o_exp, o_price, o_exh, o_misc, width;
     int *aff_row;       /* [nm] row among affected materials, or -1 */
     /* run-order sums */
     double *sum_sec, *sum_exp, *sum_price, *exh_sum;
@@ -1500,8 +1509,8 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
         x->material = net->material[n];
         if (c->sc_of[n] >= 0)
             jobs[n_jobs++] =
-                (stat_job){c->store_cell, c->n_sc,  (size_t)c->sc_of[n], &x->mean_t, &x->p5_t,
-                           &x->p50_t,     &x->p95_t};
+                (stat_job){c->pct_cell, c->cell_stride, (size_t)c->sc_of[n], &x->mean_t,
+                           &x->p5_t,    &x->p50_t,      &x->p95_t};
     }
     /* By sector. */
     size_t n_sec = 0;
@@ -1550,8 +1559,8 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
             x->week = (int)t;
             if (c->aff_row[k] >= 0)
                 jobs[n_jobs++] =
-                    (stat_job){c->store_week, pl->n_aff * W, (size_t)c->aff_row[k] * W + t,
-                               &x->mean_t,    &x->p5_t,      &x->p50_t,
+                    (stat_job){c->pct_week, c->week_stride, (size_t)c->aff_row[k] * W + t,
+                               &x->mean_t,  &x->p5_t,       &x->p50_t,
                                &x->p95_t};
         }
     }
@@ -1602,8 +1611,12 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
     return LODE_OK;
 }
 
-lode_status sim_run(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o, int full,
-                    lode_arena *a, lode_sim_result *out, lode_err *err)
+/* The part of a Monte Carlo every way of running it shares: checks o, builds the net and
+ * the plan, and allocates the run-order sums; *pc and *pthreads are set. out (may be NULL)
+ * is cleared first. */
+static lode_status mc_prepare(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                              int full, lode_arena *a, lode_sim_result *out, mc **pc,
+                              int *pthreads, lode_err *err)
 {
     if (out)
         memset(out, 0, sizeof *out);
@@ -1629,17 +1642,12 @@ lode_status sim_run(const lode_model *m, const lode_scenario *s, const lode_sim_
         return OOM(err);
     LODE_TRY(sim_net_build(m, a, net, err));
     LODE_TRY(sim_plan_build(net, s, weeks, full, a, pl, err));
-    size_t nn = net->nn, nm = (size_t)net->nm, W = (size_t)weeks, runs = (size_t)o->runs;
+    size_t nn = net->nn, nm = (size_t)net->nm, W = (size_t)weeks;
     c->pl = pl;
     c->net = net;
     c->seed = o->seed;
     c->runs = o->runs;
     c->means = o->runs == 1;
-    c->window = 16L * threads;
-    if (c->window > o->runs)
-        c->window = o->runs;
-    c->work = alloc_n(a, (size_t)threads, sizeof *c->work);
-    c->slot = alloc_n(a, (size_t)c->window, sizeof *c->slot);
     c->sc_of = alloc_n(a, nn, sizeof *c->sc_of);
     c->aff_row = alloc_n(a, nm, sizeof *c->aff_row);
     c->sum_sec = alloc_n(a, nn * NSEC, sizeof *c->sum_sec);
@@ -1647,13 +1655,9 @@ lode_status sim_run(const lode_model *m, const lode_scenario *s, const lode_sim_
     c->sum_price = alloc_n(a, nm * W, sizeof *c->sum_price);
     c->exh_sum = alloc_n(a, nn, sizeof *c->exh_sum);
     c->exh_cnt = alloc_n(a, nn, sizeof *c->exh_cnt);
-    if (!c->work || !c->slot || !c->sc_of || !c->aff_row || !c->sum_sec || !c->sum_exp ||
-        !c->sum_price || !c->exh_sum || !c->exh_cnt)
+    if (!c->sc_of || !c->aff_row || !c->sum_sec || !c->sum_exp || !c->sum_price ||
+        !c->exh_sum || !c->exh_cnt)
         return OOM(err);
-    for (int i = 0; i < threads; i++)
-        LODE_TRY(sim_work_new(net, weeks, pl->np, pl->n_pm, pl->n_draws, a, &c->work[i], err));
-    for (long i = 0; i < c->window; i++)
-        LODE_TRY(sim_runout_new(net, weeks, a, &c->slot[i], err));
     for (size_t k = 0; k < nm; k++)
         c->aff_row[k] = -1;
     for (size_t i = 0; i < pl->n_aff; i++)
@@ -1661,6 +1665,40 @@ lode_status sim_run(const lode_model *m, const lode_scenario *s, const lode_sim_
     c->n_sc = 0;
     for (size_t n = 0; n < nn; n++)
         c->sc_of[n] = pl->aff[net->material[n]] && net->dtot0[n] > 0 ? (int)c->n_sc++ : -1;
+    *pc = c;
+    *pthreads = threads;
+    return LODE_OK;
+}
+
+/* Scratch for `threads` workers and `slots` runouts of c. */
+static lode_status mc_scratch(mc *c, int threads, long slots, lode_arena *a, lode_err *err)
+{
+    const sim_net *net = c->net;
+    const sim_plan *pl = c->pl;
+    c->work = alloc_n(a, (size_t)threads, sizeof *c->work);
+    c->slot = alloc_n(a, (size_t)slots, sizeof *c->slot);
+    if (!c->work || !c->slot)
+        return OOM(err);
+    for (int i = 0; i < threads; i++)
+        LODE_TRY(sim_work_new(net, pl->weeks, pl->np, pl->n_pm, pl->n_draws, a, &c->work[i], err));
+    for (long i = 0; i < slots; i++)
+        LODE_TRY(sim_runout_new(net, pl->weeks, a, &c->slot[i], err));
+    return LODE_OK;
+}
+
+lode_status sim_run(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o, int full,
+                    lode_arena *a, lode_sim_result *out, lode_err *err)
+{
+    mc *c;
+    int threads;
+    LODE_TRY(mc_prepare(m, s, o, full, a, out, &c, &threads, err));
+    const sim_plan *pl = c->pl;
+    size_t W = (size_t)pl->weeks, runs = (size_t)o->runs;
+    c->window = 16L * threads;
+    if (c->window > o->runs)
+        c->window = o->runs;
+    LODE_TRY(mc_scratch(c, threads, c->window, a, err));
+
     if (c->n_sc > SIZE_MAX / sizeof(double) / runs ||
         pl->n_aff * W > SIZE_MAX / sizeof(double) / runs)
         return LODE_FAIL(err, LODE_EUSAGE, "", 0, "runs", "too many runs: %ld", o->runs);
@@ -1668,6 +1706,10 @@ lode_status sim_run(const lode_model *m, const lode_scenario *s, const lode_sim_
     c->store_week = alloc_n(a, pl->n_aff * W * runs, sizeof *c->store_week);
     if (!c->store_cell || !c->store_week)
         return OOM(err);
+    c->pct_cell = c->store_cell;
+    c->pct_week = c->store_week;
+    c->cell_stride = c->n_sc;
+    c->week_stride = pl->n_aff * W;
 
     if (pl->n_aff > 0)
         sim_pool_run(threads, o->runs, c->window, mc_item, mc_commit, c, o->progress,
@@ -1682,4 +1724,218 @@ lode_status lode_sim_run(const lode_model *m, const lode_scenario *s, const lode
                          lode_arena *a, lode_sim_result *out, lode_err *err)
 {
     return sim_run(m, s, o, 0, a, out, err);
+}
+
+/* ---- Monte Carlo in parts: lode_sim_rows and lode_sim_finish ------------------------------ */
+
+/* Sets c's row layout (see mc); LODE_EUSAGE if `runs` rows would not fit in memory. */
+static lode_status row_layout(mc *c, long runs, lode_err *err)
+{
+    const sim_net *net = c->net;
+    const sim_plan *pl = c->pl;
+    size_t W = (size_t)pl->weeks, n_an = 0, n_ae = 0;
+    for (size_t a = 0; a < pl->n_aff; a++) {
+        size_t km = (size_t)pl->aff_list[a];
+        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
+            n_an++;
+            n_ae += net->ex_of[n] >= 0;
+        }
+    }
+    c->o_week = c->n_sc;
+    c->o_sec = c->o_week + pl->n_aff * W;
+    c->o_exp = c->o_sec + n_an * NSEC;
+    c->o_exh = c->o_exp + n_ae * W;
+    c->o_price = c->o_exh + n_an;
+    c->o_misc = c->o_price + pl->n_aff * W;
+    c->width = c->o_misc + 2;
+    if (runs > 0 && c->width > SIZE_MAX / sizeof(double) / (size_t)runs)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "runs", "too many runs: %ld", runs);
+    return LODE_OK;
+}
+
+/* Copies what run o produced into its row (c's layout). */
+static void row_pack(const mc *c, const sim_runout *o, double *row)
+{
+    const sim_net *net = c->net;
+    const sim_plan *pl = c->pl;
+    size_t W = (size_t)pl->weeks, i = 0, e = 0;
+    for (size_t a = 0; a < pl->n_aff; a++) {
+        size_t km = (size_t)pl->aff_list[a];
+        memcpy(&row[c->o_week + a * W], &o->week[km * W], W * sizeof *row);
+        memcpy(&row[c->o_price + a * W], &o->price[km * W], W * sizeof *row);
+        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++, i++) {
+            if (c->sc_of[n] >= 0)
+                row[c->sc_of[n]] = o->cell[n];
+            memcpy(&row[c->o_sec + i * NSEC], &o->sec[n * NSEC], NSEC * sizeof *row);
+            if (net->ex_of[n] >= 0)
+                memcpy(&row[c->o_exp + e++ * W], &o->exports[(size_t)net->ex_of[n] * W],
+                       W * sizeof *row);
+            row[c->o_exh + i] = o->exh[n];
+        }
+    }
+    row[c->o_misc] = o->mass_err;
+    row[c->o_misc + 1] = (double)o->node_weeks; /* exact: node-weeks stay far below 2^53 */
+}
+
+/* mc_commit from a row: the same sums, term by term, so summing rows in run order gives the
+ * bits mc_commit gives. */
+static void row_commit(mc *c, const double *row)
+{
+    const sim_net *net = c->net;
+    const sim_plan *pl = c->pl;
+    size_t W = (size_t)pl->weeks, i = 0, e = 0;
+    for (size_t a = 0; a < pl->n_aff; a++) {
+        size_t km = (size_t)pl->aff_list[a];
+        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++, i++) {
+            for (size_t sc = 0; sc < NSEC; sc++)
+                c->sum_sec[n * NSEC + sc] += row[c->o_sec + i * NSEC + sc];
+            if (net->ex_of[n] >= 0) {
+                for (size_t t = 0; t < W; t++)
+                    c->sum_exp[(size_t)net->ex_of[n] * W + t] +=
+                        row[c->o_exp + e * W + t] - net->x0[n];
+                e++;
+            }
+            double exh = row[c->o_exh + i];
+            if (exh >= 0) {
+                c->exh_sum[n] += exh;
+                c->exh_cnt[n]++;
+            }
+        }
+        for (size_t t = 0; t < W; t++)
+            c->sum_price[km * W + t] += row[c->o_price + a * W + t] - 1;
+    }
+    if (row[c->o_misc] > c->mass_err)
+        c->mass_err = row[c->o_misc];
+    c->node_weeks += (long)row[c->o_misc + 1]; /* a whole number (row_pack) */
+}
+
+typedef struct rows_ctx {
+    mc *c;
+    long r0;
+    double *rows;
+} rows_ctx;
+
+static void rows_item(void *ctx, int worker, long i)
+{
+    rows_ctx *x = ctx;
+    mc *c = x->c;
+    sim_runout *o = &c->slot[worker];
+    sim_run_one(c->pl, &c->work[worker], o, x->r0 + i, c->seed, c->means);
+    row_pack(c, o, &x->rows[(size_t)i * c->width]);
+}
+
+lode_status lode_sim_rows(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                          long r0, long r1, lode_arena *a, double **rows, size_t *width,
+                          lode_err *err)
+{
+    lode_sim_result scratch;
+    mc *c;
+    int threads;
+    if (rows == NULL || width == NULL)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "missing rows or width");
+    *rows = NULL;
+    *width = 0;
+    LODE_TRY(mc_prepare(m, s, o, 0, a, &scratch, &c, &threads, err));
+    if (r0 < 0 || r1 < r0 || r1 > o->runs)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "runs",
+                         "runs [%ld, %ld) are not within [0, %ld)", r0, r1, o->runs);
+    long n = r1 - r0;
+    LODE_TRY(row_layout(c, n, err));
+    double *out = alloc_n(a, c->width * (size_t)n, sizeof *out);
+    if (!out)
+        return OOM(err);
+    if (threads > n)
+        threads = n > 0 ? (int)n : 1; /* n < threads <= 1024 */
+    LODE_TRY(mc_scratch(c, threads, threads, a, err));
+    rows_ctx x = {c, r0, out};
+    if (c->pl->n_aff > 0 && n > 0)
+        sim_pool_run(threads, n, 0, rows_item, NULL, &x, o->progress, o->progress_ctx);
+    else if (o->progress)
+        o->progress(o->progress_ctx, n, n);
+    *rows = out;
+    *width = c->width;
+    return LODE_OK;
+}
+
+struct lode_sim_acc {
+    mc *c;
+    int threads;
+    lode_arena *a;
+    long added; /* runs added so far */
+};
+
+lode_status lode_sim_acc_new(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                             lode_arena *a, lode_sim_acc **acc, size_t *width, lode_err *err)
+{
+    lode_sim_result scratch;
+    if (acc == NULL || width == NULL)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "missing accumulator or width");
+    *acc = NULL;
+    *width = 0;
+    lode_sim_acc *x = lode_arena_alloc(a, sizeof *x);
+    if (!x)
+        return OOM(err);
+    LODE_TRY(mc_prepare(m, s, o, 0, a, &scratch, &x->c, &x->threads, err));
+    mc *c = x->c;
+    size_t W = (size_t)c->pl->weeks, runs = (size_t)o->runs;
+    LODE_TRY(row_layout(c, o->runs, err));
+    /* The percentile store of sim_run, filled from the rows; the rest of a row is summed and
+     * dropped, so memory is that of one process whatever the row width. */
+    c->store_cell = alloc_n(a, c->n_sc * runs, sizeof *c->store_cell);
+    c->store_week = alloc_n(a, c->pl->n_aff * W * runs, sizeof *c->store_week);
+    if (!c->store_cell || !c->store_week)
+        return OOM(err);
+    c->pct_cell = c->store_cell;
+    c->pct_week = c->store_week;
+    c->cell_stride = c->n_sc;
+    c->week_stride = c->pl->n_aff * W;
+    x->a = a;
+    *acc = x;
+    *width = c->width;
+    return LODE_OK;
+}
+
+long lode_sim_acc_add(lode_sim_acc *acc, const double *rows, long n)
+{
+    mc *c = acc->c;
+    if (n > c->runs - acc->added)
+        n = c->runs - acc->added;
+    for (long i = 0; i < n; i++, acc->added++) {
+        const double *row = &rows[(size_t)i * c->width];
+        size_t r = (size_t)acc->added;
+        memcpy(&c->store_cell[r * c->cell_stride], row, c->n_sc * sizeof *row);
+        memcpy(&c->store_week[r * c->week_stride], &row[c->o_week],
+               c->week_stride * sizeof *row);
+        row_commit(c, row);
+    }
+    return n > 0 ? n : 0;
+}
+
+lode_status lode_sim_acc_finish(lode_sim_acc *acc, lode_sim_result *out, lode_err *err)
+{
+    if (out)
+        memset(out, 0, sizeof *out);
+    if (acc == NULL || out == NULL)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "missing accumulator or result");
+    if (acc->added != acc->c->runs)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "runs", "%ld of %ld runs' rows added",
+                         acc->added, acc->c->runs);
+    out->seed = acc->c->seed;
+    return build_result(acc->c, acc->threads, acc->a, out, err);
+}
+
+lode_status lode_sim_finish(const lode_model *m, const lode_scenario *s, const lode_sim_opts *o,
+                            const double *rows, size_t width, lode_arena *a,
+                            lode_sim_result *out, lode_err *err)
+{
+    lode_sim_acc *acc;
+    size_t w;
+    if (out)
+        memset(out, 0, sizeof *out);
+    LODE_TRY(lode_sim_acc_new(m, s, o, a, &acc, &w, err));
+    if (rows == NULL || width != w)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "rows of width %zu, expected %zu", width,
+                         w);
+    lode_sim_acc_add(acc, rows, o->runs);
+    return lode_sim_acc_finish(acc, out, err);
 }
