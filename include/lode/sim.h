@@ -114,6 +114,9 @@ void lode_sim_params_default(lode_sim_params *p);
 lode_status lode_scenario_parse(const lode_model *m, const char *json, size_t len,
                                 const char *path, lode_arena *a, lode_scenario *out,
                                 lode_err *err);
+/* 1 if any start, duration, severity or change of s is drawn from a distribution (so Monte
+ * Carlo runs differ), 0 if every one is fixed (one run says everything). */
+int lode_scenario_is_random(const lode_scenario *s);
 lode_status lode_scenario_load(const lode_model *m, const char *path, lode_arena *a,
                                lode_scenario *out, lode_err *err);
 

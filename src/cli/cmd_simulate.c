@@ -90,24 +90,6 @@ void cli_progress_stop(cli_progress *p)
 
 /* ---- arguments ---------------------------------------------------------------------------- */
 
-static int scenario_random(const lode_scenario *s)
-{
-    int r = 0;
-    for (size_t i = 0; i < s->n_policies; i++)
-        r |= s->policies[i].start_wk.kind != LODE_DIST_FIXED ||
-             s->policies[i].duration_wk.kind != LODE_DIST_FIXED ||
-             s->policies[i].severity.kind != LODE_DIST_FIXED;
-    for (size_t i = 0; i < s->n_outages; i++)
-        r |= s->outages[i].start_wk.kind != LODE_DIST_FIXED ||
-             s->outages[i].duration_wk.kind != LODE_DIST_FIXED ||
-             s->outages[i].severity.kind != LODE_DIST_FIXED;
-    for (size_t i = 0; i < s->n_demand_shocks; i++)
-        r |= s->demand_shocks[i].start_wk.kind != LODE_DIST_FIXED ||
-             s->demand_shocks[i].duration_wk.kind != LODE_DIST_FIXED ||
-             s->demand_shocks[i].change.kind != LODE_DIST_FIXED;
-    return r;
-}
-
 /* ---- output --------------------------------------------------------------------------- */
 
 static int json_out(const lode_model *m, const lode_scenario *s, const lode_sim_result *r)
@@ -420,7 +402,7 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
     cli_progress *prog = cli_progress_start("simulate");
     lode_sim_opts o;
     memset(&o, 0, sizeof o);
-    o.runs = runs > 0 ? runs : scenario_random(&s) ? 1000 : 1;
+    o.runs = runs > 0 ? runs : lode_scenario_is_random(&s) ? 1000 : 1;
     o.weeks = (int)weeks; /* checked: 1..520 */
     o.seed = (uint64_t)seed;
     o.threads = (int)threads; /* checked: 1..1024 */

@@ -694,29 +694,6 @@ typedef struct inv {
     long done, total;
 } inv;
 
-static int scenario_random(const lode_scenario *s)
-{
-    for (size_t i = 0; i < s->n_policies; i++) {
-        const lode_sim_policy *p = &s->policies[i];
-        if (p->start_wk.kind != LODE_DIST_FIXED || p->duration_wk.kind != LODE_DIST_FIXED ||
-            p->severity.kind != LODE_DIST_FIXED)
-            return 1;
-    }
-    for (size_t i = 0; i < s->n_outages; i++) {
-        const lode_sim_outage *g = &s->outages[i];
-        if (g->start_wk.kind != LODE_DIST_FIXED || g->duration_wk.kind != LODE_DIST_FIXED ||
-            g->severity.kind != LODE_DIST_FIXED)
-            return 1;
-    }
-    for (size_t i = 0; i < s->n_demand_shocks; i++) {
-        const lode_sim_demand_shock *d = &s->demand_shocks[i];
-        if (d->start_wk.kind != LODE_DIST_FIXED || d->duration_wk.kind != LODE_DIST_FIXED ||
-            d->change.kind != LODE_DIST_FIXED)
-            return 1;
-    }
-    return 0;
-}
-
 /* Allied shortfall (t, all materials) of scenario s on model v. Each simulation gets its own
  * scratch arena, freed here: a run keeps only the number. */
 static lode_status allied_shortfall(inv *c, const lode_model *v, const lode_scenario *s,
@@ -727,7 +704,7 @@ static lode_status allied_shortfall(inv *c, const lode_model *v, const lode_scen
         return OOM(err);
     lode_sim_opts so;
     memset(&so, 0, sizeof so);
-    so.runs = scenario_random(s) ? c->o->runs : 1;
+    so.runs = lode_scenario_is_random(s) ? c->o->runs : 1;
     so.seed = c->o->seed;
     so.threads = c->o->threads > 0 ? c->o->threads : 1;
     lode_sim_result res;

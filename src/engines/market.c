@@ -319,29 +319,6 @@ static lode_status build_costs(const lode_model *m, int only, lode_arena *a,
 
 /* ---- the price floor ------------------------------------------------------------------------ */
 
-static int scenario_random(const lode_scenario *s)
-{
-    for (size_t i = 0; i < s->n_policies; i++) {
-        const lode_sim_policy *p = &s->policies[i];
-        if (p->start_wk.kind != LODE_DIST_FIXED || p->duration_wk.kind != LODE_DIST_FIXED ||
-            p->severity.kind != LODE_DIST_FIXED)
-            return 1;
-    }
-    for (size_t i = 0; i < s->n_outages; i++) {
-        const lode_sim_outage *g = &s->outages[i];
-        if (g->start_wk.kind != LODE_DIST_FIXED || g->duration_wk.kind != LODE_DIST_FIXED ||
-            g->severity.kind != LODE_DIST_FIXED)
-            return 1;
-    }
-    for (size_t i = 0; i < s->n_demand_shocks; i++) {
-        const lode_sim_demand_shock *d = &s->demand_shocks[i];
-        if (d->start_wk.kind != LODE_DIST_FIXED || d->duration_wk.kind != LODE_DIST_FIXED ||
-            d->change.kind != LODE_DIST_FIXED)
-            return 1;
-    }
-    return 0;
-}
-
 /* The floor's material and level: the options', else the dataset's price-floor row (of the
  * options' material if one is given). 0 if there is none; 1 found; -1 a usage error. */
 static int find_floor(const lode_model *m, const lode_market_opts *o, lode_floor_result *f)
@@ -472,7 +449,7 @@ static lode_status build_floor(const lode_model *m, const lode_market_opts *o, l
         return OOM(err);
     lode_sim_opts so;
     memset(&so, 0, sizeof so);
-    so.runs = scenario_random(o->scenario) ? (o->runs > 0 ? o->runs : 1) : 1;
+    so.runs = lode_scenario_is_random(o->scenario) ? (o->runs > 0 ? o->runs : 1) : 1;
     so.seed = o->seed;
     so.threads = o->threads > 0 ? o->threads : 1;
     lode_sim_result r;

@@ -1397,3 +1397,26 @@ lode_status lode_scenario_load(const lode_model *m, const char *path, lode_arena
     lode_buf_free(&b);
     return st;
 }
+
+int lode_scenario_is_random(const lode_scenario *s)
+{
+    for (size_t i = 0; i < s->n_policies; i++) {
+        const lode_sim_policy *p = &s->policies[i];
+        if (p->start_wk.kind != LODE_DIST_FIXED || p->duration_wk.kind != LODE_DIST_FIXED ||
+            p->severity.kind != LODE_DIST_FIXED)
+            return 1;
+    }
+    for (size_t i = 0; i < s->n_outages; i++) {
+        const lode_sim_outage *g = &s->outages[i];
+        if (g->start_wk.kind != LODE_DIST_FIXED || g->duration_wk.kind != LODE_DIST_FIXED ||
+            g->severity.kind != LODE_DIST_FIXED)
+            return 1;
+    }
+    for (size_t i = 0; i < s->n_demand_shocks; i++) {
+        const lode_sim_demand_shock *d = &s->demand_shocks[i];
+        if (d->start_wk.kind != LODE_DIST_FIXED || d->duration_wk.kind != LODE_DIST_FIXED ||
+            d->change.kind != LODE_DIST_FIXED)
+            return 1;
+    }
+    return 0;
+}
