@@ -2,7 +2,7 @@
 # with AddressSanitizer and UndefinedBehaviorSanitizer into build-san/. CC=clang works too.
 CC      ?= cc
 SAN     ?= 0
-PKGS    := sqlite3 libcjson libutf8proc libexttextcat clp cbc
+PKGS    := sqlite3 libpq libcjson libutf8proc libexttextcat clp cbc libmicrohttpd libsodium
 WARN    := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Werror
 DEPCFLAGS := $(shell pkg-config --cflags $(PKGS) | sed 's/-I/-isystem /g')
@@ -32,7 +32,7 @@ CFLAGS_ALL := $(WARN) $(OPT) -D_POSIX_C_SOURCE=200809L -Iinclude $(DEPCFLAGS) \
 LDFLAGS_ALL := $(OPT) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/model/*.c src/store/*.c src/engines/*.c))
-CLI_SRC := $(sort $(wildcard src/cli/*.c))
+CLI_SRC := $(sort $(wildcard src/cli/*.c src/server/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))

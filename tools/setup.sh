@@ -4,7 +4,11 @@
 set -eu
 PKGS="build-essential clang libclang-rt-14-dev pkg-config libsqlite3-dev libcsv-dev libcjson-dev libutf8proc-dev
 libcmocka-dev sqlite3 python3 librandom123-dev coinor-libclp-dev coinor-libcbc-dev libglpk-dev
-libexttextcat-dev libexttextcat-data libstemmer-dev libopenmpi-dev openmpi-bin"
+libexttextcat-dev libexttextcat-data libstemmer-dev libopenmpi-dev openmpi-bin
+libmicrohttpd-dev libsodium-dev libpq-dev postgresql wrk chromium iso-codes"
+# Node.js and npm build the dashboard; a machine that has them already (perhaps not from
+# Debian) keeps its own.
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -43,6 +43,12 @@ lode_status lode_store_meta_get(lode_store *s, const char *key, char *buf, size_
 lode_status lode_store_meta_set(lode_store *s, const char *key, const char *value,
                                 lode_err *err);
 
+/* Every metadata entry whose key starts with `prefix`, in key order: fn(ctx, key, value) for
+ * each (a non-zero return from fn stops the walk and is returned as LODE_EIO). */
+typedef int (*lode_meta_fn)(void *ctx, const char *key, const char *value);
+lode_status lode_store_meta_list(lode_store *s, const char *prefix, lode_meta_fn fn, void *ctx,
+                                 lode_err *err);
+
 /* Rows in a table (0 if the table is empty or unknown). */
 long lode_store_count(lode_store *s, const char *resource);
 

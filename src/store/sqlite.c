@@ -518,3 +518,26 @@ lode_status lode_store_meta_set(lode_store *s, const char *key, const char *valu
     sqlite3_finalize(q);
     return rc == SQLITE_DONE ? LODE_OK : db_fail(s, err, "cannot write metadata");
 }
+
+lode_status lode_store_meta_list(lode_store *s, const char *prefix, lode_meta_fn fn, void *ctx,
+                                 lode_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    /* substr() rather than LIKE: a prefix may hold '%' or '_'. */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT key, value FROM lode_meta "
+                           "WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(s, err, "cannot read metadata");
+    sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (fn(ctx, (const char *)sqlite3_column_text(q, 0),
+               (const char *)sqlite3_column_text(q, 1)) != 0) {
+            sqlite3_finalize(q);
+            return LODE_FAIL(err, LODE_EIO, NULL, 0, NULL, "metadata walk stopped");
+        }
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? LODE_OK : db_fail(s, err, "cannot read metadata");
+}
