@@ -28,7 +28,7 @@ else
 endif
 CFLAGS_ALL := $(WARN) $(OPT) -D_POSIX_C_SOURCE=200809L -Iinclude $(DEPCFLAGS) \
               -DLODE_HAVE_CLP -DLODE_HAVE_CBC -DLODE_HAVE_GLPK \
-              -DLODE_DATADIR='"$(CURDIR)/data"' $(CFLAGS)
+              -DLODE_DATADIR='"$(CURDIR)/data"' -DLODE_SHAREDIR='"$(CURDIR)"' $(CFLAGS)
 LDFLAGS_ALL := $(OPT) $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard src/util/*.c src/model/*.c src/store/*.c src/engines/*.c))

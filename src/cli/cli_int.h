@@ -24,7 +24,8 @@ typedef struct lode_ctx {
     lode_package pkg;
     int have_pkg;
     lode_store *store;
-    lode_model *model;
+    const lode_model *model; /* the model commands read */
+    lode_model *own_model;   /* the model this context loaded and frees (NULL if lent) */
 } lode_ctx;
 
 /* Exit codes are lode_status values (err.h): 0 done, 1 usage, 2 bad input, 3 no solution,
@@ -92,6 +93,8 @@ int cmd_invest(int argc, char **argv, lode_ctx *ctx);
 int cmd_market(int argc, char **argv, lode_ctx *ctx);
 int cmd_news(int argc, char **argv, lode_ctx *ctx);
 int cmd_generate(int argc, char **argv, lode_ctx *ctx);
+int cmd_keys(int argc, char **argv, lode_ctx *ctx);
+int cmd_serve(int argc, char **argv, lode_ctx *ctx);
 
 /* `lode simulate --mpi` (src/cli/mpi.c, built with LODE_HAVE_MPI): runs split over the MPI
  * ranks, gathered on rank 0 in run order; *root is 1 on the rank that prints. */
@@ -104,6 +107,25 @@ typedef struct cli_progress cli_progress;
 cli_progress *cli_progress_start(const char *what);
 void cli_progress_cb(void *ctx, long done, long total);
 void cli_progress_stop(cli_progress *p);
+
+/* ---- running a command for the server ---------------------------------------------------
+ * `lode serve` runs the same command handlers that print --json, so every endpoint answers
+ * with exactly the fields of the command line. A sink set on the calling thread catches what
+ * the handler would have printed: the JSON document, the first error message, and the
+ * progress of long runs (updated from the engine's worker threads, hence atomic). */
+typedef struct cli_sink {
+    cJSON *doc;            /* the --json document (owned by the caller once the run ends) */
+    char msg[1024];        /* the first error the command reported ("" if none) */
+    _Atomic long done, total; /* progress of a long run */
+    _Atomic int cancel;    /* reserved: set to ask a run to stop (not yet honoured) */
+} cli_sink;
+
+/* Run command argv[0] (one of risk, exposure, chokepoints, market, simulate, respond,
+ * stockpile, invest) as `lode --json argv...` on the borrowed model m, with its output
+ * caught in *sink. Thread-safe for distinct sinks. Returns the command's exit code. */
+cli_sink *cli_sink_current(void);
+int cli_run_json(int argc, char **argv, const lode_model *m, const char *data_dir,
+                 cli_sink *sink);
 
 /* Is argv[i] a request for help? */
 int cli_wants_help(int argc, char **argv);

@@ -36,6 +36,7 @@ struct cli_progress {
     const char *what;
     double t0, last;
     int shown, tty;
+    cli_sink *sink; /* the server's job, which reports progress instead of drawing it */
 };
 
 static double now_s(void)
@@ -54,6 +55,7 @@ cli_progress *cli_progress_start(const char *what)
         p->what = what;
         p->t0 = now_s();
         p->tty = isatty(STDERR_FILENO);
+        p->sink = cli_sink_current();
     }
     return p;
 }
@@ -65,6 +67,11 @@ void cli_progress_cb(void *ctx, long done, long total)
     cli_progress *p = ctx;
     if (p == NULL)
         return;
+    if (p->sink) {
+        p->sink->total = total;
+        p->sink->done = done;
+        return;
+    }
     double t = now_s();
     if (t - p->t0 < 1.0 || (done < total && (t - p->last < 0.1 || (!p->tty && p->shown))))
         return;
@@ -83,7 +90,7 @@ void cli_progress_cb(void *ctx, long done, long total)
 /* Ends the bar's line and frees p (NULL is a no-op). */
 void cli_progress_stop(cli_progress *p)
 {
-    if (p && p->shown && p->tty)
+    if (p && p->shown && p->tty && !p->sink)
         fputc('\n', stderr);
     free(p);
 }

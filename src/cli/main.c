@@ -41,10 +41,12 @@ static const command commands[] = {
     {"import", cmd_import, "load CSV files into the store (all or nothing)"},
     {"init", cmd_init, "build a store from the bundled dataset"},
     {"invest", cmd_invest, "project portfolio within a budget (MILP) and what faster permits buy"},
+    {"keys", cmd_keys, "API keys of `lode serve`: add, list, revoke (stored hashed)"},
     {"market", cmd_market, "price vs cost, price-floor cost, buyer/seller concentration"},
     {"news", cmd_news, "articles -> events -> draft policies"},
     {"respond", cmd_respond, "coordinated emergency deliveries for an alliance (LP)"},
     {"risk", cmd_risk, "concentration, governance-weighted HHI, EU supply risk"},
+    {"serve", cmd_serve, "HTTP JSON API and web dashboard, one key per ally"},
     {"simulate", cmd_simulate, "weekly simulation, Monte Carlo"},
     {"stockpile", cmd_stockpile, "stockpile targets alone and pooled, value of pooling"},
 };
@@ -64,10 +66,25 @@ static void print_usage(FILE *f)
     lode_buf_free(&list);
 }
 
+/* The sink of the command running on this thread for the server, or NULL on the command line
+ * (cli_run_json sets it). */
+static _Thread_local cli_sink *tl_sink;
+
+cli_sink *cli_sink_current(void)
+{
+    return tl_sink;
+}
+
 int cli_fail(const lode_err *err)
 {
     char buf[1024];
-    fprintf(stderr, "lode: %s\n", lode_err_fmt(err, buf, sizeof buf));
+    lode_err_fmt(err, buf, sizeof buf);
+    if (tl_sink) {
+        if (tl_sink->msg[0] == '\0')
+            snprintf(tl_sink->msg, sizeof tl_sink->msg, "%s", buf);
+    } else {
+        fprintf(stderr, "lode: %s\n", buf);
+    }
     return err->code == LODE_OK ? LODE_EIO : (int)err->code;
 }
 
@@ -75,6 +92,12 @@ int cli_usage(const char *text, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    if (tl_sink) {
+        if (tl_sink->msg[0] == '\0')
+            vsnprintf(tl_sink->msg, sizeof tl_sink->msg, fmt, ap);
+        va_end(ap);
+        return LODE_EUSAGE;
+    }
     fputs("lode: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputs("\n", stderr);
@@ -235,11 +258,50 @@ int cli_model(lode_ctx *ctx, const lode_model **out)
         if (rc)
             return rc;
         lode_err err = {0};
-        if (lode_store_load_model(s, &ctx->model, &err) != LODE_OK)
+        if (lode_store_load_model(s, &ctx->own_model, &err) != LODE_OK)
             return cli_fail(&err);
+        ctx->model = ctx->own_model;
     }
     *out = ctx->model;
     return 0;
+}
+
+/* ---- the server's door ------------------------------------------------------------------ */
+
+/* The commands the server may run: engines that read the model and print one document. */
+static const char *const json_commands[] = {"chokepoints", "exposure", "invest", "market",
+                                            "respond",     "risk",     "simulate", "stockpile"};
+
+int cli_run_json(int argc, char **argv, const lode_model *m, const char *data_dir,
+                 cli_sink *sink)
+{
+    const command *c = NULL;
+    for (size_t i = 0; argc > 0 && i < sizeof json_commands / sizeof *json_commands; i++)
+        if (strcmp(argv[0], json_commands[i]) == 0)
+            c = bsearch(argv[0], commands, N_COMMANDS, sizeof commands[0], command_cmp);
+    if (c == NULL) {
+        snprintf(sink->msg, sizeof sink->msg, "not a command the server runs");
+        return LODE_EUSAGE;
+    }
+    lode_ctx ctx = {0};
+    ctx.fmt = OUT_JSON;
+    ctx.data_dir = data_dir;
+    ctx.model = m;
+    ctx.arena = lode_arena_new();
+    if (ctx.arena == NULL) {
+        snprintf(sink->msg, sizeof sink->msg, "out of memory");
+        return LODE_EIO;
+    }
+    tl_sink = sink;
+    int rc = c->fn(argc, argv, &ctx);
+    tl_sink = NULL;
+    lode_store_close(ctx.store);
+    lode_arena_free(ctx.arena);
+    if (rc == 0 && sink->doc == NULL) {
+        snprintf(sink->msg, sizeof sink->msg, "the command printed no document");
+        rc = LODE_EIO;
+    }
+    return rc;
 }
 
 /* ---- main ------------------------------------------------------------------------------- */
@@ -304,7 +366,7 @@ int main(int argc, char **argv)
         return LODE_EIO;
     }
     int rc = c->fn(argc - 1, argv + 1, &ctx);
-    lode_model_free(ctx.model);
+    lode_model_free(ctx.own_model);
     lode_store_close(ctx.store);
     lode_arena_free(ctx.arena);
     if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {

@@ -127,6 +127,12 @@ int out_json(cJSON *doc)
         fputs("lode: out of memory\n", stderr);
         return LODE_EIO;
     }
+    cli_sink *sink = cli_sink_current();
+    if (sink) { /* run for the server: hand the document over instead of printing it */
+        cJSON_Delete(sink->doc);
+        sink->doc = doc;
+        return 0;
+    }
     char *s = cJSON_Print(doc);
     cJSON_Delete(doc);
     if (s == NULL) {
