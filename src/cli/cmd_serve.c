@@ -25,7 +25,7 @@ int cmd_serve(int argc, char **argv, lode_ctx *ctx)
         fputs(serve_usage, stdout);
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (v == NULL)
             return cli_usage(serve_usage, "serve: '%s' needs a value", a);
@@ -44,7 +44,6 @@ int cmd_serve(int argc, char **argv, lode_ctx *ctx)
         } else {
             return cli_usage(serve_usage, "serve: unexpected argument '%s'", a);
         }
-        i++;
     }
     if (threads < 1)
         threads = 2;
