@@ -171,7 +171,8 @@ export function progressBar() {
         bar.style.width = `${pct}%`;
         el.setAttribute('aria-valuenow', String(Math.round(pct)));
         el.dataset.state = job.state;
-        label.textContent = `${job.state}${total ? ` — ${done} / ${total}` : ''}${job.id ? ` (job ${job.id})` : ''}`;
+        const unit = job.progress?.unit ? ` ${job.progress.unit}` : '';
+        label.textContent = `${job.state}${total ? ` — ${done} / ${total}${unit}` : ''}${job.id ? ` (job ${job.id})` : ''}`;
     };
     return el;
 }
@@ -199,4 +200,22 @@ export function setRouteParams(params) {
     const base = location.hash.split('?')[0] || '#/';
     const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== ''));
     history.replaceState(null, '', `${base}${q.toString() ? `?${q}` : ''}`);
+}
+
+// The server's note on what it withheld for this viewer (result.confidentiality).
+export function confidentialityNote(result) {
+    const c = result?.confidentiality;
+    if (!c) return null;
+    const parts = [];
+    if (c.withheld_items) parts.push(`${c.withheld_items} item${c.withheld_items === 1 ? '' : 's'} withheld`);
+    if (c.withheld_deliveries) parts.push(`${c.withheld_deliveries} deliveries from a single other holder dropped`);
+    if (c.totals_visible_only) parts.push('some totals are over the rows you can see only');
+    return h(
+        'p',
+        { class: 'conf-note', id: 'confidentiality-note' },
+        h('span', { class: 'confidential' }, 'confidential'),
+        ' ',
+        c.rule ? `${c.rule.charAt(0).toUpperCase()}${c.rule.slice(1)}.` : 'Other allies’ confidential stocks are withheld.',
+        parts.length ? ` For ${c.viewer || 'you'}: ${parts.join('; ')}.` : '',
+    );
 }

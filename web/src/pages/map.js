@@ -194,7 +194,7 @@ export async function renderMap(root, ctx) {
             .domain([0, Math.max(1e-9, ...shown.map((f) => f.tonnes))])
             .range([0.8, 9]);
         const defs = s('defs');
-        const marker = s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 4, markerHeight: 4, orient: 'auto-start-reverse', markerUnits: 'strokeWidth' });
+        const marker = s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 8, refY: 5, markerWidth: 9, markerHeight: 9, orient: 'auto-start-reverse', markerUnits: 'userSpaceOnUse' });
         marker.append(s('path', { d: 'M0,1 L9,5 L0,9 z', class: 'arrow-head' }));
         defs.append(marker);
         svg.prepend(defs);

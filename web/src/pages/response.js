@@ -5,7 +5,7 @@
 import { runJob, data } from '../api.js';
 import { lookups } from '../lookups.js';
 import { scenarioChooser, stat } from './scenario.js';
-import { h, clear, fmtNum, fmtPct, fmtUSD, field, select, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams, showTip, hideTip } from '../ui.js';
+import { h, clear, fmtNum, fmtPct, fmtUSD, field, select, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams, showTip, hideTip, confidentialityNote } from '../ui.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 function s(tag, attrs = {}) {
@@ -13,6 +13,8 @@ function s(tag, attrs = {}) {
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, String(v));
     return e;
 }
+
+const CONF = () => h('span', { class: 'confidential', title: 'another ally’s confidential stock' }, 'confidential');
 
 export function isConfidential(d) {
     return d.withheld === true || d.from === 'pooled' || d.tonnes === null;
@@ -80,7 +82,7 @@ function showResult(out, job, L, p) {
     const dels = r.deliveries || [];
     const conf = dels.filter(isConfidential).length;
     const tonnesCell = (d) => (d.tonnes === null || d.tonnes === undefined ? h('span', { class: 'confidential' }, 'confidential') : `${fmtNum(d.tonnes)} ${d.unit || L.unit(d.material)}`);
-    const fromCell = (d) => (d.from === 'pooled' ? h('span', { class: 'confidential', title: 'pooled: the releasing ally is not disclosed to you' }, 'pooled (confidential)') : d.withheld ? h('span', { class: 'confidential', title: 'withheld: another ally’s confidential stock' }, `${d.from ?? ''} (withheld)`) : `${L.countryName(d.from)} (${d.from})`);
+    const fromCell = (d) => (d.from === 'pooled' ? h('span', { class: 'confidential', title: `pooled: releases of ${d.holders ?? 'two or more'} allies’ confidential stocks, summed; first week shown` }, 'pooled (confidential)') : d.withheld ? h('span', { class: 'confidential', title: 'withheld: another ally’s confidential stock' }, `${d.from ?? ''} (withheld)`) : `${L.countryName(d.from)} (${d.from})`);
     const saved = r.unserved_before_t - r.unserved_after_t;
     clear(out).append(
         h(
@@ -89,10 +91,11 @@ function showResult(out, job, L, p) {
             stat('Unserved without a plan', h('span', { id: 'unserved-before', 'data-t': r.unserved_before_t }, `${fmtNum(r.unserved_before_t)} t`), 'sum over materials, each in its own unit, over the horizon'),
             stat('Unserved with the plan', h('span', { id: 'unserved-after', 'data-t': r.unserved_after_t }, `${fmtNum(r.unserved_after_t)} t`), r.resimulated ? 're-simulated' : 'as planned by the LP (not re-simulated)'),
             stat('Served by the plan', `${fmtNum(saved)} t (${fmtPct(r.unserved_before_t ? saved / r.unserved_before_t : 0)})`),
-            stat('Released / redirected', `${fmtNum(r.released_t)} / ${fmtNum(r.redirected_t)} t`),
+            stat('Released / redirected', `${r.released_t === null ? 'confidential' : fmtNum(r.released_t)} / ${fmtNum(r.redirected_t)} t`, 'stockpile releases / exports redirected from non-members'),
             stat('Deliveries', h('span', { id: 'delivery-count' }, String(dels.length)), conf ? `${conf} confidential` : undefined),
         ),
         h('p', { class: 'muted' }, `Tonnes are each material’s own unit (t oxide, t magnet…), summed over materials and the ${r.weeks} weeks; weighted unserved (priority weights, docs/respond.md) before: ${fmtNum(r.weighted_unserved_before)}. Solver ${r.solver}; LP ${r.model?.rows ?? '?'} rows × ${r.model?.cols ?? '?'} columns.`),
+        confidentialityNote(r),
         h('h2', {}, 'Flows of the plan'),
         flowDiagram(dels, L),
         h('p', { class: 'figure-caption' }, 'Left: shipping allies (or pooled stock); right: receiving allies. Band width ∝ tonnes summed over materials and weeks (each material in its own unit). Hover a band for the figures.'),
@@ -108,7 +111,7 @@ function showResult(out, job, L, p) {
                 { key: 'material', label: 'Material' },
                 { key: 'week', label: 'Ships', unit: 'week', num: true },
                 { key: 'arrive_week', label: 'Arrives', unit: 'week', num: true },
-                { key: 'source', label: 'Taken from', fmt: (d) => (d.source === 'stock' ? 'stockpile release' : d.source === 'surplus' ? 'redirected exports' : d.source ?? '—') },
+                { key: 'source', label: 'Taken from', fmt: (d) => (d.source === 'stockpile' || d.source === 'stock' ? 'stockpile release' : d.source === 'surplus' ? 'redirected exports' : d.source ?? '—') },
                 { key: 'tonnes', label: 'Quantity', num: true, fmt: tonnesCell },
             ],
             rowAttrs: (d) => ({ class: isConfidential(d) ? 'row-confidential' : '', 'data-from': d.from, 'data-to': d.to, 'data-tonnes': d.tonnes ?? '' }),
@@ -118,12 +121,14 @@ function showResult(out, job, L, p) {
         sortableTable({
             id: 'burden-table',
             rows: r.burden || [],
+            rowAttrs: (b) => ({ class: b.withheld ? 'row-confidential' : '', 'data-country': b.country }),
             sortKey: 'contrib_usd',
             columns: [
                 { key: 'country', label: 'Ally', fmt: (b) => `${L.countryName(b.country)} (${b.country})` },
                 { key: 'key', label: 'Fair share', unit: 'key', num: true, fmt: (b) => fmtPct(b.key), title: 'the alliance rule’s key, e.g. share of consumption' },
-                { key: 'share', label: 'Actual share', num: true, fmt: (b) => fmtPct(b.share) },
-                { key: 'contrib_usd', label: 'Contribution', unit: 'USD', num: true, fmt: (b) => (b.contrib_usd === null ? h('span', { class: 'confidential' }, 'confidential') : fmtUSD(b.contrib_usd)) },
+                { key: 'share', label: 'Actual share', unit: 'of contributions', num: true, fmt: (b) => (b.share === null ? CONF() : fmtPct(b.share)) },
+                { key: 'contrib_usd', label: 'Contribution', unit: 'USD', num: true, fmt: (b) => (b.contrib_usd === null ? CONF() : fmtUSD(b.contrib_usd)) },
+                { key: 'own_release_t', label: 'Released to itself', unit: 't', num: true, fmt: (b) => (b.own_release_t === null ? CONF() : fmtNum(b.own_release_t)) },
                 { key: 'received_t', label: 'Received', unit: 't', num: true, fmt: (b) => fmtNum(b.received_t) },
             ],
         }),

@@ -4,7 +4,7 @@
 import { api, runJob } from '../api.js';
 import { lookups } from '../lookups.js';
 import { fanChart } from '../chart.js';
-import { h, clear, fmtNum, field, select, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams } from '../ui.js';
+import { h, clear, fmtNum, field, select, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams, confidentialityNote } from '../ui.js';
 
 export async function scenarioChooser(current) {
     const doc = await api('/api/scenarios');
@@ -106,6 +106,7 @@ function showResult(out, job, L, p) {
             stat('Materials short', `${hit.length} of ${mats.length}`),
             stat('Mass balance error', `${(r.mass_balance_max_error_t ?? 0).toExponential(1)} t`, 'largest weekly |production − use − Δstock − withheld| in any run'),
         ),
+        confidentialityNote(r),
         h('h2', {}, 'Shortfall by week'),
         h('div', { class: 'controls' }, field('Material', matSel)),
         chartBox,

@@ -5,7 +5,7 @@ import { runJob } from '../api.js';
 import { lookups } from '../lookups.js';
 import { allianceChooser } from './response.js';
 import { stat } from './scenario.js';
-import { h, clear, fmtNum, fmtPct, fmtUSD, field, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams } from '../ui.js';
+import { h, clear, fmtNum, fmtPct, fmtUSD, field, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams, confidentialityNote } from '../ui.js';
 
 const CONF = () => h('span', { class: 'confidential', title: 'another ally’s confidential stock' }, 'confidential');
 const num = (v, f = fmtNum) => (v === null || v === undefined ? null : f(v));
@@ -62,6 +62,7 @@ function showResult(out, job, L, p) {
             stat('Draws', `${r.draws} = ${r.runs} runs × ${(r.scenarios || []).length} scenarios`, (r.scenarios || []).join(', ')),
             stat('Confidence', fmtPct(r.confidence, 0), 'share of draws each lone stock covers'),
         ),
+        confidentialityNote(r),
         h('h2', {}, 'Per material'),
         sortableTable({
             id: 'stock-materials-table',
@@ -77,6 +78,9 @@ function showResult(out, job, L, p) {
                 { key: 'lone_usd', label: 'Alone', unit: 'USD', num: true, sortValue: (m) => m.lone_t * m.usd_per_t, fmt: (m) => fmtUSD(m.lone_t * m.usd_per_t) },
                 { key: 'pooled_usd', label: 'Pooled', unit: 'USD', num: true, sortValue: (m) => m.pooled_t * m.usd_per_t, fmt: (m) => fmtUSD(m.pooled_t * m.usd_per_t) },
                 { key: 'saved_usd', label: 'Saved', unit: 'USD', num: true, fmt: (m) => fmtUSD(m.saved_usd) },
+                ...((r.materials || []).some((m) => 'others_confidential_held_t' in m)
+                    ? [{ key: 'others_confidential_held_t', label: 'Others hold', unit: 't, confidential', num: true, title: 'sum of other allies’ confidential stocks of this material, shown only over two or more holders', fmt: (m) => num(m.others_confidential_held_t) ?? CONF() }]
+                    : []),
             ],
             rowAttrs: (m) => ({ 'data-material': m.material }),
         }),
