@@ -150,6 +150,8 @@ try {
         const pct = `${(risk.top1_share * 100).toFixed(1)}%`;
         if (!tip.includes(pct)) return `tooltip "${tip}" lacks ${pct}`;
         if (!tip.includes(`${new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }).format(row.tonnes)}`)) return `tooltip "${tip}" lacks ${row.tonnes} t`;
+        await el.dispatchEvent('mouseleave');
+        if (!(await page.$('#tooltip[hidden]'))) return 'tooltip stays after the pointer leaves';
     });
     await check('map-flows-drawn', async () => {
         const n = await page.$$eval('#world-map path.flow', (ps) => ps.length);

@@ -249,6 +249,11 @@ export async function renderMap(root, ctx) {
 
         // Side tables: producers and flows, the same numbers as the map.
         const producers = [...shares.entries()].map(([c, v]) => ({ country: c, name: L.countryName(c), ...v }));
+        // Unlisted producers (ROW) and the gap to a larger published world total: in the
+        // table so the shares add up, not on the map (no shape).
+        const listed = [...base.byCountry.values()].reduce((a, b) => a + b, 0);
+        const other = (base.byCountry.get('ROW') || 0) + Math.max(0, base.worldT - listed);
+        if (other > 0) producers.push({ country: 'ROW', name: 'Other producers', tonnes: other, share: other / base.worldT, rest: true });
         clear(side).append(
             h('h2', {}, `Producers, ${base.year}`),
             sortableTable({
@@ -260,7 +265,7 @@ export async function renderMap(root, ctx) {
                     { key: 'tonnes', label: 'Production', unit: `${unit}/yr`, num: true, fmt: (r) => fmtNum(r.tonnes) },
                     { key: 'share', label: 'Share', unit: 'of world', num: true, fmt: (r) => fmtPct(r.share) },
                 ],
-                rowAttrs: (r) => ({ 'data-iso3': r.country, 'data-share': r.share, 'data-tonnes': r.tonnes }),
+                rowAttrs: (r) => ({ 'data-iso3': r.country, 'data-share': r.share, 'data-tonnes': r.tonnes, class: r.rest ? 'row-rest' : '' }),
             }),
             h('h2', {}, 'Largest flows'),
             sortableTable({

@@ -154,7 +154,7 @@ function flowDiagram(dels, L) {
     const froms = [...new Set(ls.map((l) => l.from))].sort((a, b) => total('from', b) - total('from', a));
     const tos = [...new Set(ls.map((l) => l.to))].sort((a, b) => total('to', b) - total('to', a));
     const W = 860;
-    const rowH = 34;
+    const rowH = 40;
     const H = Math.max(froms.length, tos.length) * rowH + 30;
     const xL = 190;
     const xR = W - 190;

@@ -79,7 +79,7 @@ function showResult(out, job, L, p) {
                 { key: 'pooled_usd', label: 'Pooled', unit: 'USD', num: true, sortValue: (m) => m.pooled_t * m.usd_per_t, fmt: (m) => fmtUSD(m.pooled_t * m.usd_per_t) },
                 { key: 'saved_usd', label: 'Saved', unit: 'USD', num: true, fmt: (m) => fmtUSD(m.saved_usd) },
                 ...((r.materials || []).some((m) => 'others_confidential_held_t' in m)
-                    ? [{ key: 'others_confidential_held_t', label: 'Others hold', unit: 't, confidential', num: true, title: 'sum of other allies’ confidential stocks of this material, shown only over two or more holders', fmt: (m) => num(m.others_confidential_held_t) ?? CONF() }]
+                    ? [{ key: 'others_confidential_held_t', label: 'Others hold', unit: 't, confidential', num: true, title: 'sum of other allies’ confidential stocks of this material, shown only over two or more holders', fmt: (m) => num(m.others_confidential_held_t) ?? h('span', { class: 'muted', title: 'not shown: fewer than two other allies hold confidential stock of it, so a total would reveal one holder' }, 'not shown') }]
                     : []),
             ],
             rowAttrs: (m) => ({ 'data-material': m.material }),
