@@ -114,8 +114,12 @@ try {
     // ---- map ----------------------------------------------------------------------------
     const MAT = 'NdFeB_magnet';
     await check('map-renders-countries', async () => {
-        await page.goto(`${BASE}/#/map?material=${MAT}`);
+        await page.goto(`${BASE}/#/map`);
         await page.waitForSelector('#world-map path.country', { timeout: 15000 });
+        // Through the choosers, as a person would: stage first, then the material.
+        await page.selectOption('#stage-select', 'component');
+        await page.selectOption('#material-select', MAT);
+        await page.waitForFunction((m) => /NdFeB_magnet/.test(document.querySelector('#map-caption')?.textContent || '') && document.querySelector('#material-select').value === m, MAT, { timeout: 10000 });
         const n = await page.$$eval('#world-map path.country', (ps) => ps.length);
         if (n < 150) return `only ${n} country shapes`;
         const sel = await page.$eval('#material-select', (s) => s.value);

@@ -132,7 +132,7 @@ function showResult(out, job, L, p) {
                 { key: 'received_t', label: 'Received', unit: 't', num: true, fmt: (b) => fmtNum(b.received_t) },
             ],
         }),
-        sourceLine(`job ${job.id}: lode respond ${r.scenario || p.scenario} --alliance ${r.alliance || p.alliance} --weeks ${r.weeks} (LP, docs/respond.md); values in USD at the latest prices.csv prices; stocks from stockpiles.csv as the simulation reads them.`),
+        sourceLine(`job ${job.id}${job.seconds !== undefined ? ` (submitted ${job.submitted ?? '?'}, ${job.seconds} s)` : ''}: lode respond ${r.scenario || p.scenario} --alliance ${r.alliance || p.alliance} --weeks ${r.weeks} (LP, docs/respond.md); values in USD at the latest prices.csv prices; stocks from stockpiles.csv as the simulation reads them.`),
     );
 }
 
@@ -171,18 +171,22 @@ function flowDiagram(dels, L) {
         p.addEventListener('mouseleave', hideTip);
         svg.append(p);
     }
-    const label = (id, x, y, anchor) => {
+    const label = (id, x, y, anchor, tonnes) => {
         const t = s('text', { x, y: y + 4, 'text-anchor': anchor, class: 'node-label' });
         t.textContent = id === 'pooled' ? 'pooled (confidential)' : `${L.countryName(id)} (${id})`;
+        const sub = s('tspan', { class: 'node-t', dx: 6 });
+        sub.textContent = `${fmtNum(tonnes)} t`;
+        if (anchor === 'end') t.prepend(Object.assign(s('tspan', { class: 'node-t' }), { textContent: `${fmtNum(tonnes)} t  ` }));
+        else t.append(sub);
         return t;
     };
     for (const f of froms) {
         const y = yOf(froms, f);
-        svg.append(s('rect', { x: xL - 6, y: y - 11, width: 6, height: 22, class: 'node' }), label(f, xL - 12, y, 'end'));
+        svg.append(s('rect', { x: xL - 6, y: y - 11, width: 6, height: 22, class: 'node' }), label(f, xL - 12, y, 'end', total('from', f)));
     }
     for (const t of tos) {
         const y = yOf(tos, t);
-        svg.append(s('rect', { x: xR, y: y - 11, width: 6, height: 22, class: 'node' }), label(t, xR + 12, y, 'start'));
+        svg.append(s('rect', { x: xR, y: y - 11, width: 6, height: 22, class: 'node' }), label(t, xR + 12, y, 'start', total('to', t)));
     }
     const head = (x, text, anchor) => {
         const t = s('text', { x, y: 12, 'text-anchor': anchor, class: 'col-head' });

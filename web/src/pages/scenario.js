@@ -128,7 +128,7 @@ function showResult(out, job, L, p) {
             empty: 'No country is short in this scenario.',
         }),
         h('p', { class: 'muted' }, `${top.length} largest of ${sf.length} country–material pairs with a shortfall; tonnes in each material’s own unit, summed over the ${r.weeks} weeks.`),
-        sourceLine(`job ${job.id}: lode simulate ${r.scenario || p.scenario} --runs ${r.runs} --weeks ${r.weeks} --seed ${r.seed} on the server’s dataset (method: docs/simulate.md). Digest `, h('code', { class: 'digest' }, r.digest || '—'), ' — the same numbers for any thread or process count.'),
+        sourceLine(`job ${job.id}${job.seconds !== undefined ? ` (submitted ${job.submitted ?? '?'}, ${job.seconds} s)` : ''}: lode simulate ${r.scenario || p.scenario} --runs ${r.runs} --weeks ${r.weeks} --seed ${r.seed} on the server’s dataset (method: docs/simulate.md). Digest `, h('code', { class: 'digest' }, r.digest || '—'), ' — the same numbers for any thread or process count.'),
     );
     draw();
 }

@@ -107,6 +107,6 @@ function showResult(out, job, L, p) {
             empty: 'No ally needs a stock for these scenarios.',
         }),
         h('p', { class: 'muted' }, `${stocks.length} of ${(r.stocks || []).length} ally–material rows (rows with nothing to hold, held or short are left out)${withheld ? `; ${withheld} rows hold another ally’s confidential figures` : ''}. Days of use = tonnes ÷ (baseline final + intermediate use per year ÷ 365).`),
-        sourceLine(`job ${job.id}: lode stockpile --alliance ${r.alliance || p.alliance} --runs ${r.runs} --confidence ${r.confidence} (solver ${r.solver}; method docs/respond.md, “lode stockpile”); stated targets and holdings from stockpiles.csv, IEA rule from its WLD row.`),
+        sourceLine(`job ${job.id}${job.seconds !== undefined ? ` (submitted ${job.submitted ?? '?'}, ${job.seconds} s)` : ''}: lode stockpile --alliance ${r.alliance || p.alliance} --runs ${r.runs} --confidence ${r.confidence} (solver ${r.solver}; method docs/respond.md, “lode stockpile”); stated targets and holdings from stockpiles.csv, IEA rule from its WLD row.`),
     );
 }
