@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/web/run.sh: the dashboard end to end. Builds web/dist if missing, makes a throwaway
+# tests/web/run.sh: the dashboard end to end. Builds web/dist, makes a throwaway
 # store and an API key for JPN, starts `lode serve` on a free loopback port, waits for
 # /api/health, then runs tests/web/dashboard.mjs in headless Chromium (Playwright). Prints
 # PASS/FAIL lines and "dashboard: N passed, N failed"; exits non-zero on any failure. The
@@ -15,9 +15,13 @@ fail() { echo "FAIL dashboard-setup: $*"; echo "dashboard: 0 passed, 1 failed"; 
 [ -x "$lode" ] || fail "no $lode (run make)"
 command -v node >/dev/null 2>&1 || fail "node not found (tools/setup.sh installs nodejs)"
 [ -x "$chromium" ] || fail "no Chromium at $chromium"
-if [ ! -d "$root/web/node_modules/playwright-core" ] || [ ! -f "$root/web/dist/index.html" ]; then
-    (cd "$root/web" && npm ci --no-audit --no-fund >/dev/null && node build.mjs) || fail "cannot build web/dist"
+# The packages once (make web does the same); the bundle always, so the test sees the
+# current web/src (a build takes well under a second).
+if [ ! -d "$root/web/node_modules/playwright-core" ] || [ ! -d "$root/web/node_modules/esbuild" ]; then
+    (cd "$root/web" && npm ci --no-audit --no-fund >/dev/null) || fail "npm ci in web/ failed"
 fi
+(cd "$root/web" && node build.mjs >/dev/null) || fail "cannot build web/dist (web/build.mjs)"
+
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lode-web.XXXXXX") || fail "mktemp"
 pid=""
