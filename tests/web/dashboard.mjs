@@ -167,6 +167,26 @@ try {
         const cap = await page.textContent('#map-caption');
         if (!/t magnet\/yr|\/yr/.test(cap)) return 'caption has no unit';
     });
+    await check('map-every-material-agrees-with-risk', async () => {
+        // The page works out baseline year and world total itself from /api/data; the engine's
+        // /api/risk must agree for every material (the page says so in #risk-crosscheck).
+        const risk = await apiGet('/api/risk');
+        const bad = [];
+        for (const r of risk.materials) {
+            await page.selectOption('#stage-select', r.stage);
+            await page.selectOption('#material-select', r.material);
+            await page.waitForSelector(`#risk-crosscheck[data-material="${r.material}"]`, { timeout: 10000 });
+            const cls = await page.getAttribute('#risk-crosscheck', 'class');
+            if (!/\bok\b/.test(cls)) bad.push(`${r.material}: ${await page.textContent('#risk-crosscheck')}`);
+            const top = await page.$(`#world-map path.country[data-iso3="${r.top1_country}"]`);
+            const share = top ? parseFloat(await top.getAttribute('data-share')) : NaN;
+            if (!(Math.abs(share - r.top1_share) <= 1e-9)) bad.push(`${r.material}: ${r.top1_country} share ${share} on the map, ${r.top1_share} in /api/risk`);
+        }
+        if (bad.length) return bad.join('; ');
+        await page.selectOption('#stage-select', 'component');
+        await page.selectOption('#material-select', MAT);
+        await page.waitForFunction((m) => document.querySelector('#map-caption')?.textContent.includes(`(${m},`), MAT, { timeout: 10000 });
+    });
     await page.mouse.move(5, 5);
     await page.waitForSelector('#risk-crosscheck', { timeout: 10000 }).catch(() => {});
     await shot('map');

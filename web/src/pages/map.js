@@ -281,12 +281,14 @@ export async function renderMap(root, ctx) {
             }),
         );
         // Cross-check with the risk engine (same baseline rule): shown, never substituted.
-        api(`/api/risk?material=${encodeURIComponent(material)}`)
+        const asked = material;
+        api(`/api/risk?material=${encodeURIComponent(asked)}`)
             .then((doc) => {
-                const r = doc.materials?.find((x) => x.material === material);
-                if (!r || !ctx.isCurrent()) return;
+                const r = doc.materials?.find((x) => x.material === asked);
+                // An answer for a material no longer shown is dropped.
+                if (!r || !ctx.isCurrent() || asked !== material) return;
                 const agree = Math.abs(r.world_t - base.worldT) <= 1e-6 * Math.max(1, base.worldT) && r.year === base.year;
-                caption.append(h('p', { class: `check ${agree ? 'ok' : 'warn'}`, id: 'risk-crosscheck' }, `Cross-check with /api/risk: world ${fmtNum(r.world_t)} ${unit}/yr in ${r.year}, top producer ${r.top1_country} ${fmtPct(r.top1_share)} — ${agree ? 'agrees with the map' : 'differs from the map (report this)'}.`));
+                caption.append(h('p', { class: `check ${agree ? 'ok' : 'warn'}`, id: 'risk-crosscheck', 'data-material': asked }, `Cross-check with /api/risk (lode risk): world ${fmtNum(r.world_t)} ${unit}/yr in ${r.year}, top producer ${r.top1_country} ${fmtPct(r.top1_share)} — ${agree ? 'agrees with the map' : 'differs from the map (report this)'}.`));
             })
             .catch(() => {});
     }
