@@ -8,8 +8,8 @@ import { select } from 'd3-selection';
 import { fmtNum, showTip, hideTip } from './ui.js';
 
 export function fanChart(rows, { unit, id = 'fan-chart', title }) {
-    const W = 860;
-    const H = 360;
+    const W = 1100;
+    const H = 400;
     const m = { top: 20, right: 24, bottom: 48, left: 78 };
     const pts = rows.slice().sort((a, b) => a.week - b.week);
     const x = scaleLinear()
