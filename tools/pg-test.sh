@@ -7,7 +7,8 @@
 # cluster and removes the directory, whatever happens. Exits with COMMAND's status.
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` user.
 # PGBIN picks the server binaries (default: the newest /usr/lib/postgresql/*/bin).
-# PG_TEST_DURABLE=1 keeps fsync on (benchmarks); tests run with fsync off.
+# PG_TEST_DURABLE=1 keeps fsync on (benchmarks); tests run with fsync off. PG_TEST_OPTS adds
+# server options (e.g. "-c log_min_duration_statement=0"); PG_TEST_LOG=FILE keeps a copy of the server log.
 set -eu
 
 if [ $# -eq 0 ]; then
@@ -54,7 +55,7 @@ fsync="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 [ "${PG_TEST_DURABLE:-0}" = 1 ] && fsync=""
 # shellcheck disable=SC2086 # $fsync is a list of options
 if ! $as "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses= -k $dir $fsync" start >/dev/null; then
+    -o "-c listen_addresses= -k $dir $fsync ${PG_TEST_OPTS:-}" start >/dev/null; then
     cat "$dir/server.log" >&2
     echo "FAIL pg-test: the server did not start" >&2
     exit 1
@@ -69,4 +70,5 @@ LODE_TEST_PG="postgresql:///lode_test?host=$dir&user=lode"
 export LODE_TEST_PG
 status=0
 "$@" || status=$?
+[ -n "${PG_TEST_LOG:-}" ] && cp "$dir/server.log" "$PG_TEST_LOG"
 exit $status

@@ -118,7 +118,7 @@ static lode_status pg_create_tables(lode_store *s, lode_err *err)
         return st;
     st = exec(s,
               "CREATE TABLE IF NOT EXISTS lode_meta("
-              "key text PRIMARY KEY, value text NOT NULL)",
+              "key text COLLATE \"C\" PRIMARY KEY, value text NOT NULL)",
               err);
     for (size_t i = 0; st == LODE_OK && i < s->pkg->n_res; i++) {
         const lode_schema *r = &s->pkg->res[i];
@@ -129,7 +129,7 @@ static lode_status pg_create_tables(lode_store *s, lode_err *err)
         for (size_t f = 0; f < r->n_fields; f++) {
             lode_buf_puts(&b, ", ");
             add_ident(&b, r->fields[f].name);
-            lode_buf_puts(&b, " text NOT NULL");
+            lode_buf_puts(&b, " text COLLATE \"C\" NOT NULL");
         }
         if (r->n_pkey) {
             lode_buf_puts(&b, ", PRIMARY KEY(");
