@@ -233,6 +233,25 @@ typedef struct lode_eutrade {
     lode_prov prov;
 } lode_eutrade;
 
+/* A firm or facility below a country (firms.csv; docs/firms.md): it makes and uses one
+ * material. Optional: the bundled dataset has none; `lode generate firms` writes them. */
+typedef struct lode_firm {
+    const char *id, *country_id, *material_id;
+    int country, material; /* resolved by freeze */
+    double capacity_tpa;   /* t/yr */
+    double demand_tpa;     /* t/yr, intermediate and final use */
+    lode_prov prov;
+} lode_firm;
+
+/* A supplier -> buyer link between two firms (firm_links.csv), baseline t/yr of one material. */
+typedef struct lode_firm_link {
+    const char *supplier_id, *buyer_id, *material_id;
+    int supplier, buyer;   /* indexes in m->firms, resolved by freeze */
+    int material;
+    double tonnes;         /* t/yr */
+    lode_prov prov;
+} lode_firm_link;
+
 /* The baseline derived by lode_model_freeze. Arrays indexed [m * n_countries + c] hold t/yr of
  * material m in country c in that material's baseline year. */
 typedef struct lode_baseline {
@@ -281,10 +300,13 @@ typedef struct lode_model {
     LODE_TABLE(lode_cost, costs)
     LODE_TABLE(lode_eucrm, eu_crm)
     LODE_TABLE(lode_eutrade, eu_crm_trade)
+    LODE_TABLE(lode_firm, firms)
+    LODE_TABLE(lode_firm_link, firm_links)
 #undef LODE_TABLE
 
     /* id indexes, sorted by id; filled by freeze */
     int *material_order, *country_order;
+    int *firm_order;     /* [n_firms] firm indexes sorted by id */
     int world, residual; /* indexes of WLD and ROW, -1 if absent */
     lode_baseline base;
 } lode_model;

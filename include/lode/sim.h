@@ -124,6 +124,8 @@ lode_status lode_scenario_load(const lode_model *m, const char *path, lode_arena
 
 typedef void (*lode_progress_fn)(void *ctx, long done, long total);
 
+struct lode_firmnet; /* lode/firm.h */
+
 typedef struct lode_sim_opts {
     long runs;        /* Monte Carlo runs, >= 1 */
     int weeks;        /* 0: the scenario's horizon */
@@ -131,6 +133,10 @@ typedef struct lode_sim_opts {
     int threads;      /* >= 1 */
     lode_progress_fn progress; /* may be NULL; called from one thread at a time */
     void *progress_ctx;
+    /* NULL: the country network (a node per (material, country)). Else the same weekly step
+     * runs on this firm network (lode/firm.h; borrowed for the call) and every result is
+     * its firms summed by (country, material) (docs/firms.md). */
+    const struct lode_firmnet *firms;
 } lode_sim_opts;
 
 typedef struct lode_sim_shortfall {
@@ -184,8 +190,12 @@ typedef struct lode_sim_result {
     double mass_balance_max_error_t; /* over every node, week and run */
     char digest[65];                 /* hex hash of every number the run produced */
     /* Work done, for benchmarks (not in the digest): */
-    long node_weeks;         /* (material, country) node-weeks simulated over all runs; nodes
-                              * of materials no shock can reach stay at baseline unsimulated */
+    long node_weeks;         /* node-weeks simulated over all runs (a node is a (material,
+                              * country), or a firm with o->firms); nodes of materials no shock
+                              * can reach stay at baseline unsimulated */
+    long link_weeks;         /* link-weeks of those nodes' outgoing links */
+    double traffic_bytes;    /* estimate of the weekly step's memory traffic over all runs:
+                              * bytes per node-week and per link-week counted in simulate.c */
     size_t percentile_cells; /* numbers kept per run for exact percentiles (8 bytes each) */
 } lode_sim_result;
 

@@ -1,7 +1,9 @@
 /* cmd_generate.c: `lode generate firms`: a synthetic firm network of the store's baseline
  * written as firms.csv and firm_links.csv (resources of the data package), and optionally
  * simulated with timing, memory-traffic and copy-bandwidth figures for the benchmark. A thin
- * handler over lode_firm_generate and lode_firm_sim; the clock lives here, not in engines. */
+ * handler over lode_firm_generate and lode_firm_sim (one run of lode_sim_run's engine on the
+ * firm network, and on the country network for comparison); the clock lives here. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +22,11 @@ static const char generate_usage[] =
     "firm_links.csv): every (material, country) node is split into firms with power-law\n"
     "weights (expected degree exponent G, default 2.35) and every country-level flow into\n"
     "supplier->buyer links drawn Chung-Lu style; capacities, use and link tonnes sum to the\n"
-    "country totals exactly (in kg). L defaults to 5 x N, S to 1. --simulate runs the\n"
-    "scenario on the firm network and on the country network and prints both shortfalls,\n"
-    "node-weeks per second and memory traffic against measured copy bandwidth. See\n"
-    "docs/firms.md.\n";
+    "country totals exactly (in kg). L defaults to 5 x N, S to 1. Import DIR with\n"
+    "`lode import DIR` and simulate it with `lode simulate SCENARIO.json --firms`.\n"
+    "--simulate runs the scenario once (at its means) with the simulation engine on the firm\n"
+    "network and on the country network and prints both shortfalls, node-weeks per second\n"
+    "and memory traffic against measured copy bandwidth. See docs/firms.md.\n";
 
 static double now_s(void)
 {
@@ -56,9 +59,11 @@ static double copy_bandwidth(void)
     return best;
 }
 
-static void put_kg(FILE *f, int64_t kg)
+/* t (a whole number of kg, as the generator makes them) with three decimals, exactly. */
+static void put_t(FILE *f, double t)
 {
-    fprintf(f, "%lld.%03lld", (long long)(kg / 1000), (long long)(kg % 1000));
+    long long kg = llround(t * 1000.0);
+    fprintf(f, "%lld.%03lld", kg / 1000, kg % 1000);
 }
 
 /* Open dir/name's temporary sibling for writing; the caller renames it into place only when
@@ -105,9 +110,9 @@ static int write_csv(const lode_model *m, const lode_firmnet *net, const char *d
     fputs("id,country,material,capacity_tpa,demand_tpa,source,confidence,note\n", f);
     for (size_t n = 0; n < net->n_nodes; n++) {
         fprintf(f, "F%08zu,%s,%s,", n, cli_cid(m, net->country[n]), cli_mid(m, net->material[n]));
-        put_kg(f, net->cap_kg[n]);
+        put_t(f, net->cap_t[n]);
         fputc(',', f);
-        put_kg(f, net->dem_kg[n]);
+        put_t(f, net->dem_t[n]);
         fprintf(f, ",%s,%s\n", source, prov);
     }
     int rc = close_into_place(f, tmp, path);
@@ -121,7 +126,7 @@ static int write_csv(const lode_model *m, const lode_firmnet *net, const char *d
         for (size_t l = net->out_start[n]; l < net->out_start[n + 1]; l++) {
             fprintf(f, "F%08zu,F%08u,%s,", n, (unsigned)net->buyer[l],
                     cli_mid(m, net->material[n]));
-            put_kg(f, net->link_kg[l]);
+            put_t(f, net->link_t[l]);
             fprintf(f, ",%s,%s\n", source, prov);
         }
     return close_into_place(f, tmp, path);
@@ -229,8 +234,9 @@ int cmd_generate(int argc, char **argv, lode_ctx *ctx)
         double bps = t_sim > 0 ? fr.bytes_moved / t_sim : 0;
         printf("firms %zu, links %zu, weeks %d\n", net.n_nodes, net.n_links, fr.weeks);
         printf("generate_s %.3f\nsimulate_s %.3f\n", t_gen, t_sim);
-        printf("node_weeks %ld\nnode_weeks_per_s %.4g\n", fr.node_weeks,
-               t_sim > 0 ? (double)fr.node_weeks / t_sim : 0);
+        printf("node_weeks %ld\nlink_weeks %ld\nnode_weeks_per_s %.4g\n", fr.node_weeks,
+               fr.link_weeks, t_sim > 0 ? (double)fr.node_weeks / t_sim : 0);
+        printf("mass_balance_max_error_t %.3g\n", fr.sim.mass_balance_max_error_t);
         printf("traffic_bytes_per_s %.4g\ncopy_bytes_per_s %.4g\ntraffic_to_copy %.3f\n", bps, bw,
                bw > 0 ? bps / bw : 0);
         printf("arena_bytes %zu\n", lode_arena_used(a));

@@ -10,11 +10,12 @@
 #include <unistd.h>
 
 #include "cli_int.h"
+#include "lode/firm.h"
 #include "lode/sim.h"
 
 static const char simulate_usage[] =
     "usage: lode simulate SCENARIO.json [--runs N] [--weeks W] [--seed S] [--threads T]\n"
-    "                     [--top N] [--json | --csv] [--mpi]\n"
+    "                     [--top N] [--json | --csv] [--mpi] [--firms]\n"
     "Simulates the scenario week by week on the store's baseline: production after outages\n"
     "and limited by inputs in hand, shipments along the baseline trade pattern less what export\n"
     "controls block (withheld or diverted), demand served by priority class from flows,\n"
@@ -26,7 +27,10 @@ static const char simulate_usage[] =
     "The table shows the top N shortfalls (default 20); --csv gives the whole shortfall table\n"
     "and --json every output (DESIGN.md, simulate). --mpi (under mpirun -n K, if built with\n"
     "MPI) splits the runs over the K processes, each on its own threads; rank 0 prints, and\n"
-    "results and digest are the same as one process's. See docs/simulate.md.\n";
+    "results and digest are the same as one process's. --firms runs the same engine on the\n"
+    "store's firm network (firms and firm_links, e.g. from `lode generate firms --out DIR`\n"
+    "then `lode import DIR`) and reports its firms summed by country (docs/firms.md).\n"
+    "See docs/simulate.md.\n";
 
 
 /* ---- progress bar ----------------------------------------------------------------------- */
@@ -325,6 +329,7 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
 {
     const char *path = NULL;
     long runs = 0, weeks = 0, threads = 0, top = 20;
+    int firms = 0;
 #ifdef LODE_HAVE_MPI
     int mpi = 0;
 #endif
@@ -375,6 +380,8 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
                                  "got '%s'",
                                  v);
             i++;
+        } else if (strcmp(a, "--firms") == 0) {
+            firms = 1;
         } else if (strcmp(a, "--mpi") == 0) {
 #ifdef LODE_HAVE_MPI
             mpi = 1;
@@ -402,6 +409,9 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
     lode_err err = {0};
     if (lode_scenario_load(m, path, ctx->arena, &s, &err) != LODE_OK)
         return cli_fail(&err);
+    lode_firmnet fnet;
+    if (firms && lode_firm_from_model(m, ctx->arena, &fnet, &err) != LODE_OK)
+        return cli_fail(&err);
     if (threads == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cpus > 0 ? (cpus < 1024 ? cpus : 1024) : 1;
@@ -415,6 +425,7 @@ int cmd_simulate(int argc, char **argv, lode_ctx *ctx)
     o.threads = (int)threads; /* checked: 1..1024 */
     o.progress = cli_progress_cb;
     o.progress_ctx = prog;
+    o.firms = firms ? &fnet : NULL;
     lode_sim_result r;
     lode_status st;
     int root = 1;

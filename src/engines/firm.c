@@ -1,182 +1,160 @@
-/* firm.c: the weekly simulation of a firm network (lode_firm_sim). The same step runs on a
- * generated firm network and on the country network (lode_firm_from_country), so firm results
- * aggregated to countries can be checked against the country-level answer. Each week a
- * supplier's capacity after outages, plus the outside supply that covers its baseline
- * re-exports, sets the share of its baseline links it ships; export controls cut links;
- * buyers serve their use from receipts, outside supply and inventory. Node state is a
- * structure of arrays, links are CSR: one pass over nodes, one over links, one over nodes. */
-#include <math.h>
+/* firm.c: firm networks as the weekly engine takes them. The country network as a firm network
+ * (one node per (material, country), the check that the firm path of simulate.c reproduces the
+ * country answer), the imported firms and firm_links tables as a firm network, and
+ * lode_firm_sim, a one-run door into lode_sim_run. The step itself is simulate.c's; nothing
+ * here simulates. */
 #include <string.h>
 
 #include "lode/firm.h"
 
 #define OOM(err) LODE_FAIL((err), LODE_EIO, "", 0, "", "out of memory")
 
-static const double WEEKS_PER_YEAR = 52.0;
-/* As in simulate.c: outside supply carries this relative margin so that no shock leaves
- * every node whole in floating point. */
-static const double MARGIN = 1e-12;
-enum { MAXPOL = 32 };
-
-static double overlap(double t, double s, double d)
+static void *alloc_n(lode_arena *a, size_t n, size_t size)
 {
-    double lo = t > s ? t : s;
-    double hi = t + 1 < s + d ? t + 1 : s + d;
-    return hi > lo ? hi - lo : 0;
+    return lode_arena_calloc(a, n ? n : 1, size);
 }
 
-static double clamp01(double x)
+static lode_status net_alloc(lode_arena *a, size_t n, size_t nl, lode_firmnet *out,
+                             lode_err *err)
 {
-    return x < 0 ? 0 : x > 1 ? 1 : x;
+    out->n_nodes = n;
+    out->n_links = nl;
+    out->country = alloc_n(a, n, sizeof *out->country);
+    out->material = alloc_n(a, n, sizeof *out->material);
+    out->cap_t = alloc_n(a, n, sizeof *out->cap_t);
+    out->dem_t = alloc_n(a, n, sizeof *out->dem_t);
+    out->out_start = alloc_n(a, n + 1, sizeof *out->out_start);
+    out->buyer = alloc_n(a, nl, sizeof *out->buyer);
+    out->link_t = alloc_n(a, nl, sizeof *out->link_t);
+    if (!out->country || !out->material || !out->cap_t || !out->dem_t || !out->out_start ||
+        !out->buyer || !out->link_t)
+        return OOM(err);
+    return LODE_OK;
 }
 
-static int in_list(const int *v, size_t n, int x)
+lode_status lode_firm_from_country(const lode_model *m, lode_arena *a, lode_firmnet *out,
+                                   lode_err *err)
 {
+    memset(out, 0, sizeof *out);
+    const lode_baseline *b = &m->base;
+    const size_t nc = m->n_countries, K = m->n_materials * nc;
+    if (K > (size_t)UINT32_MAX)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "too many nodes");
+    /* The nodes of simulate.c's country net: every cell with any baseline activity. */
+    size_t *node = alloc_n(a, K, sizeof *node);
+    if (!node)
+        return OOM(err);
+    size_t n = 0, nl = 0;
+    for (size_t k = 0; k < K; k++) {
+        int act = b->prod_t[k] > 0 || b->inter_t[k] > 0 || b->final_t[k] > 0 ||
+                  b->imports_t[k] > 0 || b->exports_t[k] > 0;
+        node[k] = act ? n++ : SIZE_MAX;
+    }
+    for (size_t i = 0; i < b->n_flows; i++)
+        nl += m->trade[i].tonnes > 0 && m->trade[i].exporter != m->trade[i].importer;
+    LODE_TRY(net_alloc(a, n, nl, out, err));
+    for (size_t k = 0; k < K; k++) {
+        if (node[k] == SIZE_MAX)
+            continue;
+        size_t i = node[k];
+        out->country[i] = (int32_t)(k % nc); /* model indexes are ints */
+        out->material[i] = (int32_t)(k / nc);
+        out->cap_t[i] = b->prod_t[k];
+        out->dem_t[i] = b->inter_t[k] + b->final_t[k];
+    }
+    /* Links in trade order within each supplier, as the country net keeps its flows. */
+    for (size_t i = 0; i < b->n_flows; i++) {
+        const lode_flow *f = &m->trade[i];
+        if (f->tonnes > 0 && f->exporter != f->importer)
+            out->out_start[node[(size_t)f->material * nc + (size_t)f->exporter] + 1]++;
+    }
     for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
+        out->out_start[i + 1] += out->out_start[i];
+    size_t *fill = alloc_n(a, n, sizeof *fill);
+    if (!fill)
+        return OOM(err);
+    for (size_t i = 0; i < b->n_flows; i++) {
+        const lode_flow *f = &m->trade[i];
+        if (!(f->tonnes > 0 && f->exporter != f->importer))
+            continue;
+        size_t s = node[(size_t)f->material * nc + (size_t)f->exporter];
+        size_t at = out->out_start[s] + fill[s]++;
+        out->buyer[at] = (uint32_t)node[(size_t)f->material * nc + (size_t)f->importer];
+        out->link_t[at] = f->tonnes;
+    }
+    return LODE_OK;
+}
+
+lode_status lode_firm_from_model(const lode_model *m, lode_arena *a, lode_firmnet *out,
+                                 lode_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const size_t N = m->n_firms, L = m->n_firm_links, nc = m->n_countries;
+    const size_t K = m->n_materials * nc;
+    if (N == 0)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "firms",
+                         "the store has no firms (import firms.csv and firm_links.csv)");
+    if (N > (size_t)UINT32_MAX)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "firms", "too many firms: %zu", N);
+    LODE_TRY(net_alloc(a, N, L, out, err));
+    /* Firms regrouped by (material, country), stably: counting sort on the cell. */
+    size_t *cell_start = alloc_n(a, K + 1, sizeof *cell_start);
+    size_t *pos = alloc_n(a, N, sizeof *pos); /* new index of table row i */
+    size_t *fill = alloc_n(a, N, sizeof *fill);
+    if (!cell_start || !pos || !fill)
+        return OOM(err);
+    for (size_t i = 0; i < N; i++)
+        cell_start[(size_t)m->firms[i].material * nc + (size_t)m->firms[i].country + 1]++;
+    for (size_t k = 0; k < K; k++)
+        cell_start[k + 1] += cell_start[k];
+    for (size_t i = 0; i < N; i++) {
+        const lode_firm *r = &m->firms[i];
+        size_t j = cell_start[(size_t)r->material * nc + (size_t)r->country]++;
+        pos[i] = j;
+        out->country[j] = r->country;
+        out->material[j] = r->material;
+        out->cap_t[j] = r->capacity_tpa;
+        out->dem_t[j] = r->demand_tpa;
+    }
+    /* Links, CSR by supplier, in table order within each. freeze checked both ends exist,
+     * differ and hold the link's material. */
+    for (size_t l = 0; l < L; l++)
+        out->out_start[pos[m->firm_links[l].supplier] + 1]++;
+    for (size_t i = 0; i < N; i++)
+        out->out_start[i + 1] += out->out_start[i];
+    for (size_t l = 0; l < L; l++) {
+        const lode_firm_link *r = &m->firm_links[l];
+        size_t s = pos[r->supplier], at = out->out_start[s] + fill[s]++;
+        out->buyer[at] = (uint32_t)pos[r->buyer]; /* N <= UINT32_MAX */
+        out->link_t[at] = r->tonnes;
+    }
+    return LODE_OK;
 }
 
 lode_status lode_firm_sim(const lode_model *m, const lode_firmnet *net, const lode_scenario *s,
                           int weeks, lode_arena *a, lode_firm_result *out, lode_err *err)
 {
-    const size_t N = net->n_nodes, nc = m->n_countries, K = m->n_materials * nc;
-    const int W = weeks > 0 ? weeks : s->weeks;
     memset(out, 0, sizeof *out);
-    double *cap = lode_arena_calloc(a, N + 1, sizeof *cap);   /* t/wk */
-    double *out0 = lode_arena_calloc(a, N + 1, sizeof *out0); /* baseline shipments, t/wk */
-    double *osup = lode_arena_calloc(a, N + 1, sizeof *osup); /* outside supply of re-exports */
-    double *ratio = lode_arena_calloc(a, N + 1, sizeof *ratio);
-    double *dem = lode_arena_calloc(a, N + 1, sizeof *dem);
-    double *oin = lode_arena_calloc(a, N + 1, sizeof *oin); /* outside supply of use */
-    double *inv = lode_arena_calloc(a, N + 1, sizeof *inv);
-    double *invcap = lode_arena_calloc(a, N + 1, sizeof *invcap);
-    double *recv = lode_arena_calloc(a, N + 1, sizeof *recv);
-    double *shrt = lode_arena_calloc(a, N + 1, sizeof *shrt);
-    double *lt = lode_arena_calloc(a, net->n_links + 1, sizeof *lt);
-    double *fac = lode_arena_calloc(a, K + 1, sizeof *fac);
-    out->short_t = lode_arena_calloc(a, K + 1, sizeof *out->short_t);
-    if (!cap || !out0 || !osup || !ratio || !dem || !oin || !inv || !invcap || !recv || !shrt ||
-        !lt || !fac || !out->short_t)
+    lode_sim_opts o;
+    memset(&o, 0, sizeof o);
+    o.runs = 1;
+    o.weeks = weeks;
+    o.threads = 1;
+    o.firms = net;
+    LODE_TRY(lode_sim_run(m, s, &o, a, &out->sim, err));
+    const size_t nc = m->n_countries, K = m->n_materials * nc;
+    out->short_t = alloc_n(a, K, sizeof *out->short_t);
+    if (!out->short_t)
         return OOM(err);
-
-    /* Export controls that cut volume (bans, quotas, licences at their refusal share), at
-     * their means: bit p of smask[n] / bmask[n] says node n is a covered supplier / target. */
-    size_t np = 0;
-    const lode_sim_policy *pol[MAXPOL];
-    for (size_t p = 0; p < s->n_policies && np < MAXPOL; p++) {
-        lode_polkind k = s->policies[p].kind;
-        if (k == LODE_POL_BAN || k == LODE_POL_QUOTA || k == LODE_POL_LICENCE)
-            pol[np++] = &s->policies[p];
+    for (size_t i = 0; i < out->sim.n_shortfall; i++) {
+        const lode_sim_shortfall *x = &out->sim.shortfall[i];
+        out->short_t[(size_t)x->material * nc + (size_t)x->country] = x->mean_t;
+        out->total_short_t += x->mean_t;
     }
-    uint32_t *smask = NULL, *bmask = NULL;
-    if (np) {
-        smask = lode_arena_calloc(a, N + 1, sizeof *smask);
-        bmask = lode_arena_calloc(a, N + 1, sizeof *bmask);
-        if (!smask || !bmask)
-            return OOM(err);
-        for (size_t n = 0; n < N; n++)
-            for (size_t p = 0; p < np; p++) {
-                const lode_sim_policy *q = pol[p];
-                if (q->country == net->country[n] &&
-                    in_list(q->materials, q->n_materials, net->material[n]))
-                    smask[n] |= 1u << p;
-                if (q->n_targets == 0 || in_list(q->targets, q->n_targets, net->country[n]))
-                    bmask[n] |= 1u << p;
-            }
-    }
-    double beta[MAXPOL];
-
-    const double iw = s->params.inventory_wk;
-    for (size_t n = 0; n < N; n++) {
-        double o = 0;
-        for (size_t l = net->out_start[n]; l < net->out_start[n + 1]; l++) {
-            lt[l] = (double)net->link_kg[l] / 1000.0 / WEEKS_PER_YEAR;
-            o += lt[l];
-            recv[net->buyer[l]] += lt[l];
-        }
-        cap[n] = (double)net->cap_kg[n] / 1000.0 / WEEKS_PER_YEAR;
-        out0[n] = o;
-        osup[n] = (o > cap[n] ? o - cap[n] : 0) + o * MARGIN;
-        dem[n] = (double)net->dem_kg[n] / 1000.0 / WEEKS_PER_YEAR;
-    }
-    for (size_t n = 0; n < N; n++) {
-        oin[n] = (dem[n] > recv[n] ? dem[n] - recv[n] : 0) + dem[n] * MARGIN;
-        inv[n] = invcap[n] = iw * dem[n];
-    }
-
-    double bytes = 0;
-    for (int t = 0; t < W; t++) {
-        const double tw = (double)t;
-        for (size_t k = 0; k < K; k++)
-            fac[k] = 1;
-        for (size_t i = 0; i < s->n_outages; i++) {
-            const lode_sim_outage *g = &s->outages[i];
-            if (g->country < 0 || g->material < 0)
-                continue;
-            size_t k = (size_t)g->material * nc + (size_t)g->country;
-            double sev = clamp01(lode_dist_mean(&g->severity));
-            double f = 1 - sev * overlap(tw, lode_dist_mean(&g->start_wk),
-                                         lode_dist_mean(&g->duration_wk));
-            fac[k] *= f > 0 ? f : 0;
-        }
-        int any_pol = 0;
-        for (size_t p = 0; p < np; p++) {
-            const lode_sim_policy *q = pol[p];
-            double act = overlap(tw, lode_dist_mean(&q->start_wk), lode_dist_mean(&q->duration_wk));
-            beta[p] = clamp01(lode_dist_mean(&q->severity) * act);
-            any_pol |= beta[p] > 0;
-        }
-        /* 1. suppliers: share of baseline links shipped */
-        for (size_t n = 0; n < N; n++) {
-            size_t k = (size_t)net->material[n] * nc + (size_t)net->country[n];
-            double avail = cap[n] * fac[k] + osup[n];
-            ratio[n] = out0[n] > 0 ? (avail >= out0[n] ? 1 : avail / out0[n]) : 0;
-            recv[n] = 0;
-        }
-        /* 2. links: push shipments to buyers */
-        for (size_t n = 0; n < N; n++) {
-            double r = ratio[n];
-            size_t l0 = net->out_start[n], l1 = net->out_start[n + 1];
-            if (any_pol && smask[n]) {
-                for (size_t l = l0; l < l1; l++) {
-                    uint32_t b = net->buyer[l], hit = smask[n] & bmask[b];
-                    double f = r;
-                    for (size_t p = 0; hit; p++, hit >>= 1)
-                        if (hit & 1u)
-                            f *= 1 - beta[p];
-                    recv[b] += lt[l] * f;
-                }
-            } else {
-                for (size_t l = l0; l < l1; l++)
-                    recv[net->buyer[l]] += lt[l] * r;
-            }
-        }
-        /* 3. buyers: serve use from receipts, outside supply and inventory */
-        for (size_t n = 0; n < N; n++) {
-            double need = dem[n];
-            if (need <= 0)
-                continue;
-            double avail = recv[n] + oin[n] + inv[n];
-            double served = avail < need ? avail : need;
-            shrt[n] += need - served;
-            double left = avail - served;
-            inv[n] = left < invcap[n] ? left : invcap[n];
-        }
-        /* bytes: pass 1 reads material, country, cap, osup, out0, writes ratio, recv (44);
-         * pass 2 reads out_start, ratio (16) and per link buyer, lt and recv read-write (28);
-         * pass 3 reads dem, recv, oin, inv, invcap, shrt and writes shrt, inv (64). */
-        bytes += 124.0 * (double)N + 28.0 * (double)net->n_links;
-    }
-    for (size_t n = 0; n < N; n++) {
-        size_t k = (size_t)net->material[n] * nc + (size_t)net->country[n];
-        out->short_t[k] += shrt[n];
-        out->total_short_t += shrt[n];
-    }
-    out->weeks = W;
+    out->weeks = out->sim.weeks;
     out->n_cm = K;
-    out->node_weeks = (long)N * (long)W;
-    out->bytes_moved = bytes;
+    out->node_weeks = out->sim.node_weeks;
+    out->link_weeks = out->sim.link_weeks;
+    out->bytes_moved = out->sim.traffic_bytes;
     return LODE_OK;
 }

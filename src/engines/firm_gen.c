@@ -2,7 +2,8 @@
  * (material, country) node of the baseline is split into firms with power-law weights; each
  * country-level flow (trade, and domestic deliveries) becomes a block of supplier->buyer links
  * drawn Chung-Lu style (endpoint probability proportional to weight) from a Philox stream.
- * Tonnes are whole kilograms split by largest remainder, so every total is exact. */
+ * Tonnes are whole kilograms split by largest remainder, so every total is exact. The country
+ * network and the imported firm tables as firm networks are in firm.c. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,68 +180,13 @@ static void split_node(int64_t P, int64_t U, const double *outw, const double *i
     lr_alloc(U, si > 0 ? inw : w, nf, dem, sc);
 }
 
-lode_status lode_firm_from_country(const lode_model *m, lode_arena *a, lode_firmnet *out,
-                                   lode_err *err)
-{
-    unsigned char *act;
-    int64_t *P, *U;
-    block *bl;
-    size_t nb;
-    memset(out, 0, sizeof *out);
-    LODE_TRY(country_blocks(m, a, &act, &P, &U, &bl, &nb, err));
-    const size_t nc = m->n_countries, K = m->n_materials * nc;
-    size_t *node = lode_arena_calloc(a, K ? K : 1, sizeof *node);
-    if (!node)
-        return OOM(err);
-    size_t n = 0;
-    for (size_t k = 0; k < K; k++)
-        node[k] = act[k] ? n++ : 0;
-    out->n_nodes = n;
-    out->n_links = nb;
-    out->country = lode_arena_calloc(a, n + 1, sizeof *out->country);
-    out->material = lode_arena_calloc(a, n + 1, sizeof *out->material);
-    out->cap_kg = lode_arena_calloc(a, n + 1, sizeof *out->cap_kg);
-    out->dem_kg = lode_arena_calloc(a, n + 1, sizeof *out->dem_kg);
-    out->out_start = lode_arena_calloc(a, n + 1, sizeof *out->out_start);
-    out->buyer = lode_arena_calloc(a, nb + 1, sizeof *out->buyer);
-    out->link_kg = lode_arena_calloc(a, nb + 1, sizeof *out->link_kg);
-    if (!out->country || !out->material || !out->cap_kg || !out->dem_kg || !out->out_start ||
-        !out->buyer || !out->link_kg)
-        return OOM(err);
-    for (size_t k = 0; k < K; k++) {
-        if (!act[k])
-            continue;
-        size_t i = node[k];
-        out->country[i] = (int32_t)(k % nc); /* model indexes are ints */
-        out->material[i] = (int32_t)(k / nc);
-        out->cap_kg[i] = P[k];
-        out->dem_kg[i] = U[k];
-    }
-    for (size_t j = 0; j < nb; j++)
-        out->out_start[node[bl[j].ks] + 1]++;
-    for (size_t i = 0; i < n; i++)
-        out->out_start[i + 1] += out->out_start[i];
-    size_t *fill = lode_arena_calloc(a, n + 1, sizeof *fill);
-    if (!fill)
-        return OOM(err);
-    for (size_t j = 0; j < nb; j++) {
-        size_t s = node[bl[j].ks];
-        size_t at = out->out_start[s] + fill[s]++;
-        out->buyer[at] = (uint32_t)node[bl[j].kb]; /* n < 2^32: checked below */
-        out->link_kg[at] = bl[j].kg;
-    }
-    if (n > UINT32_MAX)
-        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "too many nodes");
-    return LODE_OK;
-}
-
 lode_status lode_firm_generate(const lode_model *m, const lode_firm_gen_opts *o, lode_arena *a,
                                lode_firmnet *out, lode_err *err)
 {
-    unsigned char *act;
-    int64_t *P, *U;
-    block *bl;
-    size_t nb;
+    unsigned char *act = NULL;
+    int64_t *P = NULL, *U = NULL;
+    block *bl = NULL;
+    size_t nb = 0;
     memset(out, 0, sizeof *out);
     LODE_TRY(country_blocks(m, a, &act, &P, &U, &bl, &nb, err));
     const size_t nc = m->n_countries, nm = m->n_materials, K = nm * nc;
@@ -369,33 +315,42 @@ lode_status lode_firm_generate(const lode_model *m, const lode_firm_gen_opts *o,
         nl += have;
     }
 
-    /* CSR by supplier, and the firms' capacities and use from their links. */
+    /* CSR by supplier, and the firms' capacities and use from their links. A pair drawn with
+     * the same firm at both ends (a domestic block) is a firm serving its own use from its own
+     * production: it counts in the firm's capacity and use but is no link. */
+    size_t nself = 0;
+    for (size_t l = 0; l < nl; l++)
+        nself += lsup[l] == lbuy[l];
     out->n_nodes = N;
-    out->n_links = nl;
+    out->n_links = nl - nself;
     out->country = lode_arena_calloc(a, N + 1, sizeof *out->country);
     out->material = lode_arena_calloc(a, N + 1, sizeof *out->material);
-    out->cap_kg = lode_arena_calloc(a, N + 1, sizeof *out->cap_kg);
-    out->dem_kg = lode_arena_calloc(a, N + 1, sizeof *out->dem_kg);
+    out->cap_t = lode_arena_calloc(a, N + 1, sizeof *out->cap_t);
+    out->dem_t = lode_arena_calloc(a, N + 1, sizeof *out->dem_t);
     out->out_start = lode_arena_calloc(a, N + 1, sizeof *out->out_start);
-    out->buyer = lode_arena_calloc(a, nl + 1, sizeof *out->buyer);
-    out->link_kg = lode_arena_calloc(a, nl + 1, sizeof *out->link_kg);
+    out->buyer = lode_arena_calloc(a, nl - nself + 1, sizeof *out->buyer);
+    out->link_t = lode_arena_calloc(a, nl - nself + 1, sizeof *out->link_t);
+    int64_t *cap_kg = lode_arena_calloc(a, N + 1, sizeof *cap_kg);
+    int64_t *dem_kg = lode_arena_calloc(a, N + 1, sizeof *dem_kg);
     double *outw = lode_arena_calloc(a, N + 1, sizeof *outw);
     double *inw = lode_arena_calloc(a, N + 1, sizeof *inw);
     size_t *fill = lode_arena_calloc(a, N + 1, sizeof *fill);
-    if (!out->country || !out->material || !out->cap_kg || !out->dem_kg || !out->out_start ||
-        !out->buyer || !out->link_kg || !outw || !inw || !fill)
+    if (!out->country || !out->material || !out->cap_t || !out->dem_t || !out->out_start ||
+        !out->buyer || !out->link_t || !cap_kg || !dem_kg || !outw || !inw || !fill)
         return OOM(err);
     for (size_t l = 0; l < nl; l++) {
-        out->out_start[lsup[l] + 1]++;
+        out->out_start[lsup[l] + 1] += lsup[l] != lbuy[l];
         outw[lsup[l]] += (double)lkg[l];
         inw[lbuy[l]] += (double)lkg[l];
     }
     for (size_t i = 0; i < N; i++)
         out->out_start[i + 1] += out->out_start[i];
     for (size_t l = 0; l < nl; l++) {
+        if (lsup[l] == lbuy[l])
+            continue;
         size_t s = lsup[l], at = out->out_start[s] + fill[s]++;
         out->buyer[at] = lbuy[l];
-        out->link_kg[at] = lkg[l];
+        out->link_t[at] = (double)lkg[l] / 1000.0; /* exact to the kg: lkg < 2^53 */
     }
     size_t maxf = 0;
     for (size_t k = 0; k < K; k++)
@@ -408,9 +363,11 @@ lode_status lode_firm_generate(const lode_model *m, const lode_firm_gen_opts *o,
         if (!nf[k])
             continue;
         size_t f0 = first[k];
-        split_node(P[k], U[k], &outw[f0], &inw[f0], &w[f0], nf[k], &out->cap_kg[f0],
-                   &out->dem_kg[f0], fsc);
+        split_node(P[k], U[k], &outw[f0], &inw[f0], &w[f0], nf[k], &cap_kg[f0], &dem_kg[f0],
+                   fsc);
         for (size_t j = 0; j < nf[k]; j++) {
+            out->cap_t[f0 + j] = (double)cap_kg[f0 + j] / 1000.0;
+            out->dem_t[f0 + j] = (double)dem_kg[f0 + j] / 1000.0;
             out->country[f0 + j] = (int32_t)(k % nc); /* model indexes are ints */
             out->material[f0 + j] = (int32_t)(k / nc);
         }

@@ -16,33 +16,62 @@
 #include "lode/model.h"
 #include "lode/sim.h"
 
-/* The model's network at baseline, built once from a frozen model. A node is a (material,
- * country) with any production, use or trade in the baseline; nodes are grouped by material
- * (in material index order) and, within one, by country index. */
+/* The network at baseline, built once: from a frozen model (sim_net_build: a node per
+ * (material, country)) or from a firm network (sim_net_build_firms: a node per firm, CSR links).
+ *
+ * Two levels. A *node* carries the state the weekly step moves (a firm, or a whole country's
+ * (material, country) cell); nodes are grouped by material (in material index order) and,
+ * within one, by group. A *group* is a (material, country) cell with baseline activity: it is
+ * what results are reported by, what recipes couple (a node's production is limited by the
+ * availability of its inputs in its own country, taken over the input's group), and what
+ * outages, stockpiles and final demand by sector are given for. For the country network every
+ * group has exactly one node, node n is group n, and every g_ array below is the node array
+ * of the same meaning (the same pointer). Node-level arrays are [nn], group-level ones [ng];
+ * nothing is allocated per node. */
 typedef struct sim_net {
     const lode_model *m;
     int nc, nm;
     int *topo;         /* [nm] material indexes, every consumed input before its outputs */
-    int *node_of;      /* [nm * nc] node of (material, country), or -1 */
+    /* ---- nodes */
     size_t nn;         /* nodes */
     size_t *mat_start; /* [nm + 1] nodes of material k: mat_start[k] .. mat_start[k + 1] */
     int *country;      /* [nn] */
     int *material;     /* [nn] */
-    double *cap0;      /* [nn] baseline production = prod_t / 52 */
-    double *dem0;      /* [nn * LODE_SEC_N] baseline final demand by sector */
-    double *dtot0;     /* [nn] its sum */
+    int *grp;          /* [nn] group of the node */
+    double *share;     /* [nn] the node's share of its group's use (final demand by sector,
+                        * input need and national stockpile are split by it); 1 for a country */
+    double *cap0;      /* [nn] baseline production capacity, t/wk */
+    double *dtot0;     /* [nn] baseline final demand (share x the group's) */
     double *use0;      /* [nn] intermediate + final use (with x0, the basis of inventory_wk;
                         * alone, of a stockpile's days) */
     double *stock0;    /* [nn] national stockpile, t (docs/simulate.md: what is used) */
-    double *p0, *r0, *x0, *nq0; /* [nn] baseline production, receipts, exports, input need */
+    double *p0, *r0, *x0, *nq0; /* [nn] baseline production, receipts, shipments, input need */
+    double *xx0;                /* [nn] the part of x0 that crosses a border (x0 for a country) */
     double *outside;            /* [nn] supply from outside the model: the baseline's rounding
                                  * residual plus a 1e-12 relative margin (docs/simulate.md) */
-    size_t nf;                  /* baseline flows */
-    int *f_exp, *f_imp;         /* [nf] exporter and importer nodes */
+    /* ---- links (baseline flows), CSR by supplier node */
+    size_t nf;                  /* links */
+    int *f_exp, *f_imp;         /* [nf] supplier and buyer nodes */
     double *f_b;                /* [nf] baseline shipment, t/wk */
-    int *f_src;                 /* [nf] index in m->trade */
-    size_t *out_start; /* [nn + 1] flows out of node n: out_flow[out_start[n] .. [n + 1]) */
+    int *f_src;                 /* [nf] index in m->trade, or -1 (a firm link) */
+    size_t *out_start; /* [nn + 1] links out of node n: out_flow[out_start[n] .. [n + 1]) */
     size_t *out_flow;
+    const size_t *x_end; /* [nn] out_flow[out_start[n] .. x_end[n]) cross a border, the rest
+                          * up to out_start[n + 1] stay in the country (firm networks only) */
+    /* ---- groups */
+    size_t ng;
+    int *node_of;      /* [nm * nc] group of (material, country), or -1 */
+    size_t *g_mat_start; /* [nm + 1] groups of material k */
+    int *g_country, *g_material; /* [ng] */
+    size_t *gn_start;  /* [ng + 1] nodes of group g: gn_start[g] .. gn_start[g + 1] */
+    int *g_main;       /* [ng] node that takes diverted supply: most baseline cross-border
+                        * receipts, -1 if the group has no node */
+    double *dem0;      /* [ng * LODE_SEC_N] baseline final demand by sector */
+    double *g_dtot0;   /* [ng] its sum */
+    double *g_cap0;    /* [ng] sum of the nodes' cap0 */
+    double *g_x0;      /* [ng] baseline cross-border shipments (sum of the nodes' xx0) */
+    int *ex_of;        /* [ng] row of group g among exporters (g_x0 > 0), or -1 */
+    size_t n_ex;
     /* Recipes: output material k is made in grades g_start[k] .. g_start[k + 1), grade g
      * being g_share[g] of its output and needing gi_coef[j] t of material gi_mat[j] per t for
      * j in gi_start[g] .. gi_start[g + 1) (t_per_t x the input's inter_scale); rem[k] of the
@@ -50,14 +79,13 @@ typedef struct sim_net {
     size_t *g_start, *gi_start;
     double *g_share, *gi_coef, *rem;
     int *gi_mat;
-    /* Input need of node n: sum of cap[req_out[j]] * req_f[j], j in req_start[n] .. [n + 1) */
+    /* Input need of group g: sum of capg[req_out[j]] * req_f[j], j in req_start[g] .. [g + 1),
+     * req_out being groups; a node needs share x its group's. */
     size_t *req_start;
     int *req_out;
     double *req_f;
     size_t *dn_start; /* [nm + 1] materials made from material k (consumed): dn_mat[...] */
     int *dn_mat;
-    int *ex_of; /* [nn] row of node n among exporters (x0 > 0), or -1 */
-    size_t n_ex;
     int *crank, *mrank; /* id order of countries and materials, for sorting output */
 } sim_net;
 
@@ -77,15 +105,16 @@ typedef struct sim_plan {
     int *fc_pol, *fc_pm;
     unsigned char *has_cov; /* [nn] node ships at least one covered flow */
     size_t n_pm;            /* (policy, material) pairs, for diversion */
-    int *pm_exp;            /* [n_pm] exporter node, -1 if none */
-    size_t *pmn_start;      /* [nn + 1] pairs whose exporter is node n: pmn_pm[...] */
+    int *pm_exp;            /* [n_pm] exporter group, -1 if none */
+    size_t *pmn_start;      /* [ng + 1] pairs whose exporter is group g: pmn_pm[...] */
     int *pmn_pm;
-    size_t *dv_start; /* [n_pm + 1] non-target importers dv_node[...] with weights dv_w */
+    size_t *dv_start; /* [n_pm + 1] non-target importer nodes dv_node[...] (each group's
+                       * g_main) with weights dv_w */
     int *dv_node;
     double *dv_w;
-    int *og_node;     /* [n_outages] node hit, -1 if it makes nothing */
+    int *og_node;     /* [n_outages] group hit (all its nodes), -1 if it makes nothing */
     double *og_frac;  /* [n_outages] share of its capacity lost per unit severity */
-    size_t *ds_start; /* [nn + 1] demand shocks hitting node n: ds_idx[...] */
+    size_t *ds_start; /* [ng + 1] demand shocks hitting group g: ds_idx[...] */
     int *ds_idx;
     size_t n_draws; /* 3 per policy, outage and demand shock */
     int random;     /* any distribution is not fixed */
@@ -100,26 +129,43 @@ typedef struct sim_work {
     double *divacc;    /* [npm_cap] */
     double *cap, *rho, *phi, *R, *Rn, *I, *S, *I_init, *S_init;
     double *P, *Nq, *D, *X, *T, *SR, *SRn, *used, *shipped, *withheld; /* [nn] */
-    double *dsec;                                                      /* [nn * LODE_SEC_N] */
+    double *shx;                       /* [nn] shipped across a border (and diverted) */
+    double *dsec;                      /* [nn * LODE_SEC_N] */
+    double *capg, *nqg, *rhog, *usedg, *availg; /* [ng] capacity, input need, input
+                                                 * availability ratio, inputs used, inputs
+                                                 * available: the group sums recipes couple */
     double *price, *sub, *smax, *dmul, *unserved, *req;                /* [nm] */
     double *shist; /* [nm * weeks] shortfall share history */
 } sim_work;
 
-/* What one run produced; nodes and materials the plan does not affect are left untouched. */
+/* What one run produced, by group; groups and materials the plan does not affect are left
+ * untouched. */
 typedef struct sim_runout {
-    double *cell;    /* [nn] final-demand shortfall over the horizon */
-    double *sec;     /* [nn * LODE_SEC_N] by sector */
+    double *cell;    /* [ng] final-demand shortfall over the horizon */
+    double *sec;     /* [ng * LODE_SEC_N] by sector */
     double *week;    /* [nm * weeks] all countries, by week */
-    double *exports; /* [n_ex * weeks] shipments of each exporter node */
+    double *exports; /* [n_ex * weeks] cross-border shipments of each exporter group */
     double *price;   /* [nm * weeks] price index in effect */
-    int *exh;        /* [nn] first week the node's stocks are exhausted, -1 if never */
+    int *exh;        /* [ng] first week the group's stocks (summed over its nodes) are
+                      * exhausted, -1 if never */
     double mass_err; /* largest |balance error| over nodes and weeks, t */
     long node_weeks; /* node-weeks simulated */
+    long link_weeks; /* link-weeks of those nodes' outgoing links */
 } sim_runout;
 
 /* Build the net of frozen model m in arena a. LODE_EINPUT if consumed recipes form a cycle,
  * LODE_EIO when out of memory. */
 lode_status sim_net_build(const lode_model *m, lode_arena *a, sim_net *net, lode_err *err);
+
+struct lode_firmnet;
+/* Build the net of firm network fn (firms grouped by (material, country) in index order, as
+ * lode_firm_generate, lode_firm_from_country and lode_firm_from_model give them) below the
+ * country net of m: groups, recipes, final demand by sector and stockpiles come from the
+ * country net, split over a group's firms by their share of its use. LODE_EINPUT for a firm of
+ * a (material, country) without baseline activity, a link between two materials or firms out
+ * of order; LODE_EIO when out of memory. */
+lode_status sim_net_build_firms(const lode_model *m, const struct lode_firmnet *fn,
+                                lode_arena *a, sim_net *net, lode_err *err);
 
 /* Prepare scenario s (its parameters, shocks) for `weeks` weeks. full = 1 marks every
  * material affected (simulates all, for tests: the result must not change). LODE_EINPUT for

@@ -13,6 +13,7 @@
 
 #include <Random123/philox.h>
 
+#include "lode/firm.h"
 #include "sim_int.h"
 
 #define OOM(err) LODE_FAIL((err), LODE_EIO, "", 0, "", "out of memory")
@@ -21,6 +22,20 @@ enum { NSEC = LODE_SEC_N, PAD = 128 /* bytes between two threads' scratch */ };
 
 /* Weeks per year: baseline tonnes are per year, the simulation steps weeks. */
 static const double WEEKS_PER_YEAR = 52.0;
+/* Memory traffic of the weekly step, counted (not measured) from the arrays it touches, for
+ * benchmarks. Per node-week of an affected material: the fresh-week pass reads cap0, Rn and
+ * writes R, Rn, cap (40 bytes); the group capacity pass reads cap (8); the main pass reads grp,
+ * share, cap, material, country, dtot0, x0, has_cov, out_start, x_end, R, outside, I, S (85)
+ * and writes P, Nq, D, X, T, SR, SRn, phi, rho, shx, shipped, withheld (96); the availability
+ * pass reads phi, Nq, SRn (24); the end of week reads share, P, R, outside, I, X, D, phi, Nq,
+ * SRn, S, SR, T, shipped, withheld, I_init, S_init, shx, rho (152) and writes used, I, S (24):
+ * 429 bytes. Per link-week: out_flow, f_b, f_imp (20) and the buyer's Rn read and written
+ * (16): 36 bytes. Group-level arrays (a few thousand groups) are left out; a scattered Rn
+ * update that misses cache moves a whole 64-byte line, so on a network larger than cache the
+ * true traffic is higher and the ratio a lower bound. */
+static const double BYTES_PER_NODE_WEEK = 429.0;
+static const double BYTES_PER_LINK_WEEK = 36.0;
+
 /* Relative margin of the outside supply that makes a zero shock leave every node whole in
  * floating point (sums of ~100 terms are exact to ~1e-14 relative). */
 static const double OUTSIDE_MARGIN = 1e-12;
@@ -66,9 +81,9 @@ static int same_str(const char *a, const char *b)
 /* ---- the network -------------------------------------------------------------------------- */
 
 /* Production of node n this week at capacity cap: each grade needs all its consumed inputs,
- * and makes cap x share x (the smallest availability ratio rho among its inputs); the part of
- * the output without consumed inputs is made at capacity. With `used`, adds what was
- * consumed to the input nodes of affected materials. */
+ * and makes cap x share x (the smallest availability ratio rho among its inputs, rho[g] of the
+ * input's group g in n's country); the part of the output without consumed inputs is made at
+ * capacity. With `used`, adds what was consumed to the input groups of affected materials. */
 static inline double produce(const sim_net *net, const unsigned char *aff, size_t n, double cap,
                              const double *rho, double *used)
 {
@@ -502,8 +517,186 @@ lode_status sim_net_build(const lode_model *m, lode_arena *a, sim_net *net, lode
     net->mrank = id_ranks(m, 1, a);
     if (!net->crank || !net->mrank)
         return OOM(err);
+
+    /* Each node is its own group: the group arrays are the node arrays. */
+    NODE_ARRAY(grp, nn);
+    NODE_ARRAY(share, nn);
+    NODE_ARRAY(gn_start, nn + 1);
+    NODE_ARRAY(g_main, nn);
+    for (size_t n = 0; n < nn; n++) {
+        net->grp[n] = net->g_main[n] = (int)n;
+        net->share[n] = 1;
+        net->gn_start[n + 1] = n + 1;
+    }
+    net->ng = nn;
+    net->xx0 = net->x0;
+    net->x_end = net->out_start + 1;
+    net->g_mat_start = net->mat_start;
+    net->g_country = net->country;
+    net->g_material = net->material;
+    net->g_dtot0 = net->dtot0;
+    net->g_cap0 = net->cap0;
+    net->g_x0 = net->x0;
     return LODE_OK;
 #undef NODE_ARRAY
+}
+
+/* ---- a firm network's net ----------------------------------------------------------------- */
+
+static lode_status firm_bad(lode_err *err, size_t n, const char *field, const char *what)
+{
+    return LODE_FAIL(err, LODE_EINPUT, "", 0, field, "firm %zu: %s", n, what);
+}
+
+lode_status sim_net_build_firms(const lode_model *m, const lode_firmnet *fn, lode_arena *a,
+                                sim_net *net, lode_err *err)
+{
+    /* The country net gives the groups, recipes, demand by sector and stockpiles; then the
+     * node level is replaced by the firms. */
+    LODE_TRY(sim_net_build(m, a, net, err));
+    const size_t ng = net->ng, nm = (size_t)net->nm, nc = (size_t)net->nc;
+    const size_t N = fn->n_nodes, L = fn->n_links;
+    const double *gstock = net->stock0, *gnq0 = net->nq0;
+    if (N > (size_t)INT32_MAX || L > (size_t)INT32_MAX)
+        return LODE_FAIL(err, LODE_EUSAGE, "", 0, "", "too many firms or links: %zu, %zu", N, L);
+#define ARR(f, n_)                                                                                 \
+    do {                                                                                           \
+        net->f = alloc_n(a, (n_), sizeof *net->f);                                                 \
+        if (net->f == NULL)                                                                        \
+            return OOM(err);                                                                       \
+    } while (0)
+    ARR(country, N);
+    ARR(material, N);
+    ARR(grp, N);
+    ARR(share, N);
+    ARR(cap0, N);
+    ARR(dtot0, N);
+    ARR(use0, N);
+    ARR(stock0, N);
+    ARR(p0, N);
+    ARR(r0, N);
+    ARR(x0, N);
+    ARR(xx0, N);
+    ARR(nq0, N);
+    ARR(outside, N);
+    ARR(mat_start, nm + 1);
+    ARR(out_start, N + 1);
+    ARR(gn_start, ng + 1);
+    ARR(g_main, ng);
+    ARR(g_cap0, ng);
+    ARR(g_x0, ng);
+    ARR(ex_of, ng);
+    ARR(f_exp, L);
+    ARR(f_imp, L);
+    ARR(f_b, L);
+    ARR(f_src, L);
+    ARR(out_flow, L);
+#undef ARR
+    size_t *x_end = alloc_n(a, N, sizeof *x_end);
+    double *gu = alloc_n(a, ng, sizeof *gu), *ones = alloc_n(a, ng, sizeof *ones);
+    if (!x_end || !gu || !ones)
+        return OOM(err);
+    net->x_end = x_end;
+    net->nn = N;
+    net->nf = L;
+
+    /* Firms: their groups, in order. */
+    int prev = 0;
+    for (size_t n = 0; n < N; n++) {
+        int k = fn->material[n], c = fn->country[n];
+        if (k < 0 || (size_t)k >= nm || c < 0 || (size_t)c >= nc)
+            return firm_bad(err, n, "material", "unknown material or country index");
+        int g = net->node_of[(size_t)k * nc + (size_t)c];
+        if (g < 0)
+            return LODE_FAIL(err, LODE_EINPUT, "", 0, "country",
+                             "firm %zu: %s has no baseline production, use or trade of %s", n,
+                             m->countries[c].iso3, m->materials[k].id);
+        if (g < prev)
+            return firm_bad(err, n, "", "firms are not grouped by (material, country)");
+        if (!(fn->cap_t[n] >= 0) || !(fn->dem_t[n] >= 0))
+            return firm_bad(err, n, "capacity_tpa", "capacity and use must be >= 0");
+        prev = g;
+        net->country[n] = c;
+        net->material[n] = k;
+        net->grp[n] = g;
+        net->gn_start[g + 1]++;
+        gu[g] += fn->dem_t[n];
+    }
+    for (size_t g = 0; g < ng; g++) {
+        net->gn_start[g + 1] += net->gn_start[g];
+        ones[g] = 1;
+    }
+    for (size_t k = 0; k <= nm; k++)
+        net->mat_start[k] = net->gn_start[net->g_mat_start[k]];
+    for (size_t n = 0; n < N; n++) {
+        size_t g = (size_t)net->grp[n];
+        double cnt = (double)(net->gn_start[g + 1] - net->gn_start[g]);
+        double sh = gu[g] > 0 ? fn->dem_t[n] / gu[g] : 1.0 / cnt;
+        net->share[n] = sh;
+        net->cap0[n] = fn->cap_t[n] / WEEKS_PER_YEAR;
+        net->dtot0[n] = sh * net->g_dtot0[g];
+        net->stock0[n] = sh * gstock[g];
+        net->nq0[n] = sh * gnq0[g];
+        net->use0[n] = net->nq0[n] + net->dtot0[n];
+    }
+
+    /* Links, CSR by supplier: those crossing a border first, each part in the given order. */
+    size_t j = 0;
+    for (size_t n = 0; n < N; n++) {
+        size_t l0 = fn->out_start[n], l1 = fn->out_start[n + 1];
+        if (l1 < l0 || l1 > L)
+            return firm_bad(err, n, "supplier", "bad link rows");
+        net->out_start[n] = j;
+        for (int dom = 0; dom < 2; dom++) {
+            for (size_t l = l0; l < l1; l++) {
+                size_t b = fn->buyer[l];
+                if (b >= N || b == n)
+                    return firm_bad(err, n, "buyer", "a link to an unknown firm or to itself");
+                if (fn->material[b] != fn->material[n])
+                    return firm_bad(err, n, "material",
+                                    "a link to a firm of another material");
+                if ((fn->country[b] == fn->country[n]) != dom)
+                    continue;
+                if (!(fn->link_t[l] >= 0))
+                    return firm_bad(err, n, "tonnes", "link tonnes must be >= 0");
+                double q = fn->link_t[l] / WEEKS_PER_YEAR;
+                net->f_exp[j] = (int)n;
+                net->f_imp[j] = (int)b;
+                net->f_b[j] = q;
+                net->f_src[j] = -1;
+                net->out_flow[j] = j;
+                net->x0[n] += q;
+                if (!dom)
+                    net->xx0[n] += q;
+                net->r0[b] += q;
+                j++;
+            }
+            if (!dom)
+                x_end[n] = j;
+        }
+    }
+    net->out_start[N] = j;
+
+    /* Baseline production and the outside supply that closes each firm's week. */
+    for (size_t n = 0; n < N; n++) {
+        net->p0[n] = produce(net, NULL, n, net->cap0[n], ones, NULL);
+        double claims = net->x0[n] + net->nq0[n] + net->dtot0[n];
+        double have = net->p0[n] + net->r0[n];
+        net->outside[n] = (claims > have ? claims - have : 0) + OUTSIDE_MARGIN * (claims + have);
+        size_t g = (size_t)net->grp[n];
+        net->g_cap0[g] += net->cap0[n];
+        net->g_x0[g] += net->xx0[n];
+    }
+    net->n_ex = 0;
+    for (size_t g = 0; g < ng; g++) {
+        net->ex_of[g] = net->g_x0[g] > 0 ? (int)net->n_ex++ : -1;
+        int best = -1;
+        for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++)
+            if (best < 0 || net->r0[n] > net->r0[best])
+                best = (int)n;
+        net->g_main[g] = best;
+    }
+    return LODE_OK;
 }
 
 /* ---- preparing a scenario ----------------------------------------------------------------- */
@@ -525,7 +718,7 @@ lode_status sim_plan_build(const sim_net *net, const lode_scenario *s, int weeks
                            lode_arena *a, sim_plan *pl, lode_err *err)
 {
     const lode_model *m = net->m;
-    size_t nm = (size_t)net->nm, nc = (size_t)net->nc, nn = net->nn, nf = net->nf;
+    size_t nm = (size_t)net->nm, nc = (size_t)net->nc, nn = net->nn, nf = net->nf, ng = net->ng;
     memset(pl, 0, sizeof *pl);
     pl->net = net;
     pl->s = s;
@@ -574,7 +767,7 @@ lode_status sim_plan_build(const sim_net *net, const lode_scenario *s, int weeks
     pl->fc_start = alloc_n(a, nf + 1, sizeof *pl->fc_start);
     pl->has_cov = alloc_n(a, nn, 1);
     pl->pm_exp = alloc_n(a, pl->n_pm, sizeof *pl->pm_exp);
-    pl->pmn_start = alloc_n(a, nn + 1, sizeof *pl->pmn_start);
+    pl->pmn_start = alloc_n(a, ng + 1, sizeof *pl->pmn_start);
     pl->dv_start = alloc_n(a, pl->n_pm + 1, sizeof *pl->dv_start);
     if (!pl->fc_start || !pl->has_cov || !pl->pm_exp || !pl->pmn_start || !pl->dv_start)
         return OOM(err);
@@ -592,7 +785,9 @@ lode_status sim_plan_build(const sim_net *net, const lode_scenario *s, int weeks
             int k = net->material[e];
             if (pass == 0)
                 pl->fc_start[f] = n_cov;
-            for (size_t p = 0; p < pl->np && pl->aff[k]; p++) {
+            /* export controls apply to exports: a link within a country is never covered */
+            for (size_t p = 0; p < pl->np && pl->aff[k] && net->country[e] != net->country[i];
+                 p++) {
                 const lode_sim_policy *q = &s->policies[p];
                 if (!pl->pol_on[p] || q->country != net->country[e])
                     continue;
@@ -621,11 +816,11 @@ lode_status sim_plan_build(const sim_net *net, const lode_scenario *s, int weeks
             pl->pmn_pm = alloc_n(a, pl->n_pm, sizeof *pl->pmn_pm);
             if (!pl->dv_node || !pl->dv_w || !pl->pmn_pm)
                 return OOM(err);
-            for (size_t n = 0; n < nn; n++)
-                pl->pmn_start[n + 1] += pl->pmn_start[n];
+            for (size_t g = 0; g < ng; g++)
+                pl->pmn_start[g + 1] += pl->pmn_start[g];
         }
         n_dv = 0;
-        size_t *fill = pass == 1 ? alloc_n(a, nn, sizeof *fill) : NULL;
+        size_t *fill = pass == 1 ? alloc_n(a, ng, sizeof *fill) : NULL;
         if (pass == 1 && !fill)
             return OOM(err);
         for (size_t p = 0; p < pl->np; p++) {
@@ -645,7 +840,7 @@ lode_status sim_plan_build(const sim_net *net, const lode_scenario *s, int weeks
                     continue;
                 double sum = 0;
                 for (size_t c = 0; c < nc; c++) {
-                    int n = net->node_of[k * nc + c];
+                    int g = net->node_of[k * nc + c], n = g < 0 ? -1 : net->g_main[g];
                     if (n < 0 || (int)c == q->country || list_has(q->targets, q->n_targets, (int)c))
                         continue;
                     double w = m->base.imports_t[k * nc + c];
@@ -707,7 +902,7 @@ lode_status sim_plan_build(const sim_net *net, const lode_scenario *s, int weeks
     }
 
     /* Demand shocks hitting each node (the sector is checked each week). */
-    pl->ds_start = alloc_n(a, nn + 1, sizeof *pl->ds_start);
+    pl->ds_start = alloc_n(a, ng + 1, sizeof *pl->ds_start);
     if (!pl->ds_start)
         return OOM(err);
     size_t n_ds = 0;
@@ -718,19 +913,19 @@ lode_status sim_plan_build(const sim_net *net, const lode_scenario *s, int weeks
                 return OOM(err);
         }
         n_ds = 0;
-        for (size_t n = 0; n < nn; n++) {
-            pl->ds_start[n] = n_ds;
+        for (size_t g = 0; g < ng; g++) {
+            pl->ds_start[g] = n_ds;
             for (size_t i = 0; i < s->n_demand_shocks; i++) {
                 const lode_sim_demand_shock *d = &s->demand_shocks[i];
-                if ((d->country < 0 || d->country == net->country[n]) &&
-                    (d->material < 0 || d->material == net->material[n])) {
+                if ((d->country < 0 || d->country == net->g_country[g]) &&
+                    (d->material < 0 || d->material == net->g_material[g])) {
                     if (pass == 1)
                         pl->ds_idx[n_ds] = (int)i;
                     n_ds++;
                 }
             }
         }
-        pl->ds_start[nn] = n_ds;
+        pl->ds_start[ng] = n_ds;
     }
 
     pl->n_draws = 3 * (pl->np + s->n_outages + s->n_demand_shocks);
@@ -766,12 +961,16 @@ lode_status sim_work_new(const sim_net *net, int weeks, size_t np, size_t npm, s
     w->npm_cap = npm;
     w->nd_cap = nd;
     w->weeks = weeks;
-    double **node_arrays[] = {&w->cap, &w->rho,  &w->phi,     &w->R,       &w->Rn,
-                              &w->I,   &w->S,    &w->I_init,  &w->S_init,  &w->P,
-                              &w->Nq,  &w->D,    &w->X,       &w->T,       &w->SR,
-                              &w->SRn, &w->used, &w->shipped, &w->withheld};
+    double **node_arrays[] = {&w->cap, &w->rho,  &w->phi,     &w->R,        &w->Rn,
+                              &w->I,   &w->S,    &w->I_init,  &w->S_init,   &w->P,
+                              &w->Nq,  &w->D,    &w->X,       &w->T,        &w->SR,
+                              &w->SRn, &w->used, &w->shipped, &w->withheld, &w->shx};
     for (size_t i = 0; i < sizeof node_arrays / sizeof node_arrays[0]; i++)
         if ((*node_arrays[i] = alloc_n(a, nn, sizeof(double))) == NULL)
+            return OOM(err);
+    double **group_arrays[] = {&w->capg, &w->nqg, &w->rhog, &w->usedg, &w->availg};
+    for (size_t i = 0; i < sizeof group_arrays / sizeof group_arrays[0]; i++)
+        if ((*group_arrays[i] = alloc_n(a, net->ng, sizeof(double))) == NULL)
             return OOM(err);
     double **mat_arrays[] = {&w->price, &w->sub, &w->smax, &w->dmul, &w->unserved, &w->req};
     for (size_t i = 0; i < sizeof mat_arrays / sizeof mat_arrays[0]; i++)
@@ -792,16 +991,16 @@ lode_status sim_work_new(const sim_net *net, int weeks, size_t np, size_t npm, s
 lode_status sim_runout_new(const sim_net *net, int weeks, lode_arena *a, sim_runout *o,
                            lode_err *err)
 {
-    size_t nn = net->nn, nm = (size_t)net->nm, W = (size_t)weeks;
+    size_t ng = net->ng, nm = (size_t)net->nm, W = (size_t)weeks;
     memset(o, 0, sizeof *o);
     if (lode_arena_alloc(a, PAD) == NULL)
         return OOM(err);
-    o->cell = alloc_n(a, nn, sizeof *o->cell);
-    o->sec = alloc_n(a, nn * NSEC, sizeof *o->sec);
+    o->cell = alloc_n(a, ng, sizeof *o->cell);
+    o->sec = alloc_n(a, ng * NSEC, sizeof *o->sec);
     o->week = alloc_n(a, nm * W, sizeof *o->week);
     o->exports = alloc_n(a, net->n_ex * W, sizeof *o->exports);
     o->price = alloc_n(a, nm * W, sizeof *o->price);
-    o->exh = alloc_n(a, nn, sizeof *o->exh);
+    o->exh = alloc_n(a, ng, sizeof *o->exh);
     if (!o->cell || !o->sec || !o->week || !o->exports || !o->price || !o->exh ||
         lode_arena_alloc(a, PAD) == NULL)
         return OOM(err);
@@ -894,25 +1093,34 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
     const double *pd = w->draw, *od = w->draw + 3 * n_pol, *dd = od + 3 * n_out;
 
     /* Start every node at baseline; affected ones get their stocks and pipeline. */
+    const size_t ng = net->ng;
     for (size_t n = 0; n < nn; n++) {
         w->cap[n] = net->cap0[n];
         w->rho[n] = 1;
     }
+    for (size_t g = 0; g < ng; g++) {
+        w->capg[g] = net->g_cap0[g];
+        w->rhog[g] = 1;
+    }
     o->mass_err = 0;
     o->node_weeks = 0;
+    o->link_weeks = 0;
     for (size_t a = 0; a < pl->n_aff; a++) {
         size_t km = (size_t)pl->aff_list[a];
         w->price[km] = 1;
         w->sub[km] = 0;
         w->smax[km] = 0;
         for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
-            /* commercial stocks: weeks of everything the node disposes of, sales included */
-            w->I[n] = w->I_init[n] = prm->inventory_wk * (net->use0[n] + net->x0[n]);
+            /* commercial stocks: weeks of everything the node disposes of, sales across a
+             * border included (a firm's deliveries within its country are its buyers' use) */
+            w->I[n] = w->I_init[n] = prm->inventory_wk * (net->use0[n] + net->xx0[n]);
             w->S[n] = w->S_init[n] = net->stock0[n];
             w->Rn[n] = net->r0[n];
-            o->cell[n] = 0;
-            memset(&o->sec[n * NSEC], 0, NSEC * sizeof *o->sec);
-            o->exh[n] = -1;
+        }
+        for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
+            o->cell[g] = 0;
+            memset(&o->sec[g * NSEC], 0, NSEC * sizeof *o->sec);
+            o->exh[g] = -1;
         }
         memset(&o->week[km * Wz], 0, Wz * sizeof *o->week);
     }
@@ -950,45 +1158,65 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
             for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
                 w->R[n] = w->Rn[n];
                 w->Rn[n] = 0;
-                w->used[n] = 0;
                 w->cap[n] = net->cap0[n];
             }
+            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++)
+                w->usedg[g] = 0;
         }
         for (size_t i = 0; i < n_out; i++) {
-            int n = pl->og_node[i];
-            if (n < 0)
+            int g = pl->og_node[i];
+            if (g < 0)
                 continue;
             double f = 1 - pl->og_frac[i] * od[3 * i + 2] * overlap(tw, od[3 * i], od[3 * i + 1]);
-            w->cap[n] *= f > 0 ? f : 0;
+            for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++)
+                w->cap[n] *= f > 0 ? f : 0;
+        }
+        /* Capacity of each affected group after outages (its outputs' input need). */
+        for (size_t a = 0; a < pl->n_aff; a++) {
+            size_t km = (size_t)pl->aff_list[a];
+            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
+                double c = 0;
+                for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++)
+                    c += w->cap[n];
+                w->capg[g] = c;
+            }
         }
 
         for (size_t a = 0; a < pl->n_aff; a++) {
             size_t km = (size_t)pl->aff_list[a];
-            for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
-                /* Need of the inputs this week, and production from the inputs in hand. */
+            /* Need of the inputs this week, by group. */
+            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
                 double nq = 0;
-                for (size_t j = net->req_start[n]; j < net->req_start[n + 1]; j++)
-                    nq += w->cap[net->req_out[j]] * net->req_f[j];
-                double P = produce(net, pl->aff, n, w->cap[n], w->rho, w->used);
+                for (size_t j = net->req_start[g]; j < net->req_start[g + 1]; j++)
+                    nq += w->capg[net->req_out[j]] * net->req_f[j];
+                w->nqg[g] = nq;
+            }
+            for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
+                const size_t gn = (size_t)net->grp[n];
+                const double sh = net->share[n];
+                /* The node's share of its group's input need; production from the inputs in
+                 * hand. */
+                double nq = sh * w->nqg[gn];
+                double P = produce(net, pl->aff, n, w->cap[n], w->rhog, w->usedg);
                 /* Final demand by sector after price, substitution and demand shocks;
                  * dsec holds it only for nodes with demand shocks, else it is dem0 x f. */
-                const double *dn = &net->dem0[n * NSEC];
+                const double *dn = &net->dem0[gn * NSEC];
                 double D, fm = w->dmul[km];
-                int shocked = pl->ds_start[n] < pl->ds_start[n + 1];
+                int shocked = pl->ds_start[gn] < pl->ds_start[gn + 1];
                 if (!shocked) {
                     D = fm == 1 ? net->dtot0[n] : net->dtot0[n] * fm;
                 } else {
                     D = 0;
                     for (size_t sc = 0; sc < NSEC; sc++) {
-                        double f = fm;
-                        for (size_t j = pl->ds_start[n]; j < pl->ds_start[n + 1]; j++) {
+                        double f = fm, d0 = sh * dn[sc];
+                        for (size_t j = pl->ds_start[gn]; j < pl->ds_start[gn + 1]; j++) {
                             size_t i = (size_t)pl->ds_idx[j];
                             int sec = s->demand_shocks[i].sector;
                             if (sec < 0 || (size_t)sec == sc)
                                 f *= 1 + dd[3 * i + 2] * overlap(tw, dd[3 * i], dd[3 * i + 1]);
                         }
-                        w->dsec[n * NSEC + sc] = dn[sc] * f;
-                        D += dn[sc] * f;
+                        w->dsec[n * NSEC + sc] = d0 * f;
+                        D += d0 * f;
                     }
                 }
                 /* Export orders: the baseline pattern; front-loaded extra orders on top. */
@@ -1027,10 +1255,10 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                     if (T < D) { /* priority classes, most protected first */
                         double left = T;
                         for (size_t sc = 0; sc < NSEC; sc++) {
-                            double d = shocked ? w->dsec[n * NSEC + sc] : dn[sc] * fm;
+                            double d = shocked ? w->dsec[n * NSEC + sc] : sh * dn[sc] * fm;
                             double sv = d < left ? d : left;
                             left -= sv;
-                            o->sec[n * NSEC + sc] += d - sv;
+                            o->sec[gn * NSEC + sc] += d - sv;
                         }
                     }
                 }
@@ -1043,17 +1271,26 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                 w->SRn[n] = SRn;
                 w->phi[n] = phi;
                 w->rho[n] = rho;
-                /* Shipments: arrive next week. */
-                double shipped = 0, wh = 0;
+                /* Shipments: arrive next week. Links across a border come first; `dom`
+                 * counts a firm's deliveries within its country. */
+                double shipped = 0, wh = 0, dom = 0;
+                const size_t xe = net->x_end[n];
                 if (!pl->has_cov[n]) {
-                    for (size_t j = net->out_start[n]; j < net->out_start[n + 1]; j++) {
+                    size_t j = net->out_start[n];
+                    for (; j < xe; j++) {
                         size_t f = net->out_flow[j];
                         double q = phi * net->f_b[f];
                         w->Rn[net->f_imp[f]] += q;
                         shipped += q;
                     }
+                    for (; j < net->out_start[n + 1]; j++) {
+                        size_t f = net->out_flow[j];
+                        double q = phi * net->f_b[f];
+                        w->Rn[net->f_imp[f]] += q;
+                        dom += q;
+                    }
                 } else {
-                    for (size_t j = pl->pmn_start[n]; j < pl->pmn_start[n + 1]; j++)
+                    for (size_t j = pl->pmn_start[gn]; j < pl->pmn_start[gn + 1]; j++)
                         w->divacc[pl->pmn_pm[j]] = 0;
                     for (size_t j = net->out_start[n]; j < net->out_start[n + 1]; j++) {
                         size_t f = net->out_flow[j];
@@ -1070,9 +1307,12 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                             wh += blk - div;
                         }
                         w->Rn[net->f_imp[f]] += r;
-                        shipped += r;
+                        if (j < xe)
+                            shipped += r;
+                        else
+                            dom += r;
                     }
-                    for (size_t j = pl->pmn_start[n]; j < pl->pmn_start[n + 1]; j++) {
+                    for (size_t j = pl->pmn_start[gn]; j < pl->pmn_start[gn + 1]; j++) {
                         size_t pm = (size_t)pl->pmn_pm[j];
                         double amount = w->divacc[pm];
                         if (amount <= 0)
@@ -1088,44 +1328,69 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                         }
                     }
                 }
-                w->shipped[n] = shipped;
+                w->shx[n] = shipped;
+                w->shipped[n] = shipped + dom;
                 w->withheld[n] = wh;
+            }
+            /* Availability of each group's inputs to its country's production. */
+            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
+                double num = 0, den = 0;
+                for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++) {
+                    num += w->phi[n] * w->Nq[n] + w->SRn[n];
+                    den += w->Nq[n];
+                }
+                w->rhog[g] = den > 0 ? clamp01(num / den) : 1;
+                w->availg[g] = num;
             }
         }
 
         /* End of week: stocks, balance, statistics. */
         for (size_t a = 0; a < pl->n_aff; a++) {
             size_t km = (size_t)pl->aff_list[a];
-            for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
-                double I0 = w->I[n], M = w->P[n] + w->R[n] + net->outside[n];
-                double Ie = w->phi[n] == 1 ? I0 + M - w->X[n] - w->D[n] - w->used[n]
-                                           : w->phi[n] * w->Nq[n] + w->SRn[n] - w->used[n];
-                if (Ie < 0)
-                    Ie = 0; /* rounding; the balance below reports it */
-                double Se = w->S[n] - w->SR[n];
-                if (Se < 0)
-                    Se = 0;
-                double lhs = M + w->SR[n] + (I0 > Ie ? I0 - Ie : 0);
-                double rhs =
-                    w->used[n] + w->T[n] + w->shipped[n] + w->withheld[n] + (Ie > I0 ? Ie - I0 : 0);
-                double e = fabs(lhs - rhs);
-                if (e > o->mass_err)
-                    o->mass_err = e;
-                w->I[n] = Ie;
-                w->S[n] = Se;
-                double stock0 = w->I_init[n] + w->S_init[n];
-                if (o->exh[n] < 0 && stock0 > 0 && Ie + Se <= 1e-9 * stock0)
-                    o->exh[n] = t;
-                double short_t = w->D[n] > w->T[n] ? w->D[n] - w->T[n] : 0;
-                double served_n = w->rho[n] * w->Nq[n];
-                o->cell[n] += short_t;
-                o->week[km * Wz + (size_t)t] += short_t;
-                w->unserved[km] += short_t + (w->Nq[n] > served_n ? w->Nq[n] - served_n : 0);
-                w->req[km] += w->D[n] + w->Nq[n];
-                if (net->ex_of[n] >= 0)
-                    o->exports[(size_t)net->ex_of[n] * Wz + (size_t)t] = w->shipped[n];
+            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
+                double gs = 0, gs0 = 0, gx = 0;
+                for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++) {
+                    /* What the country's production used of the group is drawn from its
+                     * nodes in proportion to what each had for it (phi Nq + SRn), so no node
+                     * gives more than it had; a country's one node gives it all. */
+                    double av = w->phi[n] * w->Nq[n] + w->SRn[n];
+                    double used =
+                        w->usedg[g] > 0 && w->availg[g] > 0 ? w->usedg[g] * (av / w->availg[g]) : 0;
+                    w->used[n] = used;
+                    double I0 = w->I[n], M = w->P[n] + w->R[n] + net->outside[n];
+                    double Ie = w->phi[n] == 1 ? I0 + M - w->X[n] - w->D[n] - used
+                                               : w->phi[n] * w->Nq[n] + w->SRn[n] - used;
+                    if (Ie < 0)
+                        Ie = 0; /* rounding; the balance below reports it */
+                    double Se = w->S[n] - w->SR[n];
+                    if (Se < 0)
+                        Se = 0;
+                    double lhs = M + w->SR[n] + (I0 > Ie ? I0 - Ie : 0);
+                    double rhs =
+                        used + w->T[n] + w->shipped[n] + w->withheld[n] + (Ie > I0 ? Ie - I0 : 0);
+                    double e = fabs(lhs - rhs);
+                    if (e > o->mass_err)
+                        o->mass_err = e;
+                    w->I[n] = Ie;
+                    w->S[n] = Se;
+                    gs += Ie + Se;
+                    gs0 += w->I_init[n] + w->S_init[n];
+                    gx += w->shx[n];
+                    double short_t = w->D[n] > w->T[n] ? w->D[n] - w->T[n] : 0;
+                    double served_n = w->rho[n] * w->Nq[n];
+                    o->cell[g] += short_t;
+                    o->week[km * Wz + (size_t)t] += short_t;
+                    w->unserved[km] += short_t + (w->Nq[n] > served_n ? w->Nq[n] - served_n : 0);
+                    w->req[km] += w->D[n] + w->Nq[n];
+                }
+                if (o->exh[g] < 0 && gs0 > 0 && gs <= 1e-9 * gs0)
+                    o->exh[g] = t;
+                if (net->ex_of[g] >= 0)
+                    o->exports[(size_t)net->ex_of[g] * Wz + (size_t)t] = gx;
             }
             o->node_weeks += (long)(net->mat_start[km + 1] - net->mat_start[km]);
+            o->link_weeks += (long)(net->out_start[net->mat_start[km + 1]] -
+                                    net->out_start[net->mat_start[km]]);
             /* Price from this week's global shortfall share; substitution after the lag. */
             double sh = w->req[km] > 0 ? w->unserved[km] / w->req[km] : 0;
             o->price[km * Wz + (size_t)t] = w->price[km];
@@ -1163,14 +1428,14 @@ typedef struct mc {
     /* Layout of a run's row (lode_sim_rows), offsets in doubles: the percentile cells, the
      * weekly shortfall, then for the affected nodes in order their sector shortfall, exports
      * (exporters only), stock exhaustion week, the prices of the affected materials, and last
-     * mass_err and node_weeks. */
+     * mass_err, node_weeks and link_weeks. */
     size_t o_week, o_sec, o_exp, o_price, o_exh, o_misc, width;
     int *aff_row;       /* [nm] row among affected materials, or -1 */
     /* run-order sums */
     double *sum_sec, *sum_exp, *sum_price, *exh_sum;
     long *exh_cnt;
     double mass_err;
-    long node_weeks;
+    long node_weeks, link_weeks;
 } mc;
 
 static void mc_item(void *ctx, int worker, long r)
@@ -1186,7 +1451,7 @@ static void mc_item(void *ctx, int worker, long r)
     double *cell = &c->store_cell[ru * c->n_sc], *week = &c->store_week[ru * pl->n_aff * W];
     for (size_t a = 0; a < pl->n_aff; a++) {
         size_t km = (size_t)pl->aff_list[a];
-        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++)
+        for (size_t n = net->g_mat_start[km]; n < net->g_mat_start[km + 1]; n++)
             if (c->sc_of[n] >= 0)
                 cell[c->sc_of[n]] = o->cell[n];
         memcpy(&week[a * W], &o->week[km * W], W * sizeof *week);
@@ -1203,7 +1468,7 @@ static void mc_commit(void *ctx, int worker, long r)
     (void)worker;
     for (size_t a = 0; a < pl->n_aff; a++) {
         size_t km = (size_t)pl->aff_list[a];
-        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
+        for (size_t n = net->g_mat_start[km]; n < net->g_mat_start[km + 1]; n++) {
             for (size_t sc = 0; sc < NSEC; sc++)
                 c->sum_sec[n * NSEC + sc] += o->sec[n * NSEC + sc];
             /* Exports and prices are summed as departures from baseline, so a week no
@@ -1211,7 +1476,7 @@ static void mc_commit(void *ctx, int worker, long r)
             if (net->ex_of[n] >= 0)
                 for (size_t t = 0; t < W; t++)
                     c->sum_exp[(size_t)net->ex_of[n] * W + t] +=
-                        o->exports[(size_t)net->ex_of[n] * W + t] - net->x0[n];
+                        o->exports[(size_t)net->ex_of[n] * W + t] - net->g_x0[n];
             if (o->exh[n] >= 0) {
                 c->exh_sum[n] += o->exh[n];
                 c->exh_cnt[n]++;
@@ -1223,6 +1488,7 @@ static void mc_commit(void *ctx, int worker, long r)
     if (o->mass_err > c->mass_err)
         c->mass_err = o->mass_err;
     c->node_weeks += o->node_weeks;
+    c->link_weeks += o->link_weeks;
 }
 
 /* Rearrange x[0..n) so that x[k] is its k-th smallest (0-based), with no larger value
@@ -1336,16 +1602,16 @@ static int node_key_cmp(const void *pa, const void *pb)
 static int *sorted_nodes(const sim_net *net, int (*want)(const sim_net *, size_t), lode_arena *a,
                          size_t *count)
 {
-    node_key *keys = alloc_n(a, net->nn, sizeof *keys);
-    int *out = alloc_n(a, net->nn, sizeof *out);
+    node_key *keys = alloc_n(a, net->ng, sizeof *keys);
+    int *out = alloc_n(a, net->ng, sizeof *out);
     size_t k = 0;
     *count = 0;
     if (!keys || !out)
         return NULL;
-    for (size_t n = 0; n < net->nn; n++)
+    for (size_t n = 0; n < net->ng; n++)
         if (want(net, n)) {
-            keys[k].crank = net->crank[net->country[n]];
-            keys[k].mrank = net->mrank[net->material[n]];
+            keys[k].crank = net->crank[net->g_country[n]];
+            keys[k].mrank = net->mrank[net->g_material[n]];
             keys[k].n = (int)n;
             k++;
         }
@@ -1359,7 +1625,7 @@ static int *sorted_nodes(const sim_net *net, int (*want)(const sim_net *, size_t
 
 static int has_demand(const sim_net *net, size_t n)
 {
-    return net->dtot0[n] > 0;
+    return net->g_dtot0[n] > 0;
 }
 
 static int is_exporter(const sim_net *net, size_t n)
@@ -1494,8 +1760,8 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
         mats[k].k = (int)k;
     }
     qsort(mats, nm, sizeof *mats, mat_key_cmp);
-    for (size_t n = 0; n < net->nn; n++)
-        mat_dem[net->material[n]] += net->dtot0[n];
+    for (size_t n = 0; n < net->ng; n++)
+        mat_dem[net->g_material[n]] += net->g_dtot0[n];
 
     /* Shortfall by country and material. */
     out->shortfall = alloc_n(a, n_dem, sizeof *out->shortfall);
@@ -1505,8 +1771,8 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
     for (size_t i = 0; i < n_dem; i++) {
         size_t n = (size_t)dem[i];
         lode_sim_shortfall *x = &out->shortfall[i];
-        x->country = net->country[n];
-        x->material = net->material[n];
+        x->country = net->g_country[n];
+        x->material = net->g_material[n];
         if (c->sc_of[n] >= 0)
             jobs[n_jobs++] =
                 (stat_job){c->pct_cell, c->cell_stride, (size_t)c->sc_of[n], &x->mean_t,
@@ -1528,8 +1794,8 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
             if (!(net->dem0[n * NSEC + sc] > 0))
                 continue;
             lode_sim_sector_shortfall *x = &out->sector_shortfall[n_sec++];
-            x->country = net->country[n];
-            x->material = net->material[n];
+            x->country = net->g_country[n];
+            x->material = net->g_material[n];
             x->sector = (lode_sector)sc;
             x->mean_t = pl->aff[x->material] ? c->sum_sec[n * NSEC + sc] / dr : 0;
         }
@@ -1576,11 +1842,11 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
         size_t n = (size_t)exps[i], e = (size_t)net->ex_of[n];
         for (size_t t = 0; t < W; t++) {
             lode_sim_export *x = &out->exports[i * W + t];
-            x->country = net->country[n];
-            x->material = net->material[n];
+            x->country = net->g_country[n];
+            x->material = net->g_material[n];
             x->week = (int)t;
-            x->baseline_t = net->x0[n];
-            x->mean_t = net->x0[n] + (pl->aff[x->material] ? c->sum_exp[e * W + t] / dr : 0);
+            x->baseline_t = net->g_x0[n];
+            x->mean_t = net->g_x0[n] + (pl->aff[x->material] ? c->sum_exp[e * W + t] / dr : 0);
         }
     }
     /* Stocks exhausted in any run. */
@@ -1597,8 +1863,8 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
         if (c->exh_cnt[n] == 0)
             continue;
         lode_sim_exhaustion *x = &out->exhaustion[n_exh++];
-        x->country = net->country[n];
-        x->material = net->material[n];
+        x->country = net->g_country[n];
+        x->material = net->g_material[n];
         x->mean_week = c->exh_sum[n] / (double)c->exh_cnt[n];
         x->share_runs = (double)c->exh_cnt[n] / dr;
     }
@@ -1607,6 +1873,9 @@ static lode_status build_result(mc *c, int threads, lode_arena *a, lode_sim_resu
     out->mass_balance_max_error_t = c->mass_err;
     digest(m, out, out->digest);
     out->node_weeks = c->node_weeks;
+    out->link_weeks = c->link_weeks;
+    out->traffic_bytes = BYTES_PER_NODE_WEEK * (double)c->node_weeks +
+                         BYTES_PER_LINK_WEEK * (double)c->link_weeks;
     out->percentile_cells = c->n_sc + pl->n_aff * W;
     return LODE_OK;
 }
@@ -1640,9 +1909,12 @@ static lode_status mc_prepare(const lode_model *m, const lode_scenario *s, const
     mc *c = lode_arena_alloc(a, sizeof *c);
     if (!net || !pl || !c)
         return OOM(err);
-    LODE_TRY(sim_net_build(m, a, net, err));
+    if (o->firms)
+        LODE_TRY(sim_net_build_firms(m, o->firms, a, net, err));
+    else
+        LODE_TRY(sim_net_build(m, a, net, err));
     LODE_TRY(sim_plan_build(net, s, weeks, full, a, pl, err));
-    size_t nn = net->nn, nm = (size_t)net->nm, W = (size_t)weeks;
+    size_t nn = net->ng, nm = (size_t)net->nm, W = (size_t)weeks;
     c->pl = pl;
     c->net = net;
     c->seed = o->seed;
@@ -1664,7 +1936,7 @@ static lode_status mc_prepare(const lode_model *m, const lode_scenario *s, const
         c->aff_row[pl->aff_list[i]] = (int)i;
     c->n_sc = 0;
     for (size_t n = 0; n < nn; n++)
-        c->sc_of[n] = pl->aff[net->material[n]] && net->dtot0[n] > 0 ? (int)c->n_sc++ : -1;
+        c->sc_of[n] = pl->aff[net->g_material[n]] && net->g_dtot0[n] > 0 ? (int)c->n_sc++ : -1;
     *pc = c;
     *pthreads = threads;
     return LODE_OK;
@@ -1736,7 +2008,7 @@ static lode_status row_layout(mc *c, long runs, lode_err *err)
     size_t W = (size_t)pl->weeks, n_an = 0, n_ae = 0;
     for (size_t a = 0; a < pl->n_aff; a++) {
         size_t km = (size_t)pl->aff_list[a];
-        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
+        for (size_t n = net->g_mat_start[km]; n < net->g_mat_start[km + 1]; n++) {
             n_an++;
             n_ae += net->ex_of[n] >= 0;
         }
@@ -1747,7 +2019,7 @@ static lode_status row_layout(mc *c, long runs, lode_err *err)
     c->o_exh = c->o_exp + n_ae * W;
     c->o_price = c->o_exh + n_an;
     c->o_misc = c->o_price + pl->n_aff * W;
-    c->width = c->o_misc + 2;
+    c->width = c->o_misc + 3;
     if (runs > 0 && c->width > SIZE_MAX / sizeof(double) / (size_t)runs)
         return LODE_FAIL(err, LODE_EUSAGE, "", 0, "runs", "too many runs: %ld", runs);
     return LODE_OK;
@@ -1763,7 +2035,7 @@ static void row_pack(const mc *c, const sim_runout *o, double *row)
         size_t km = (size_t)pl->aff_list[a];
         memcpy(&row[c->o_week + a * W], &o->week[km * W], W * sizeof *row);
         memcpy(&row[c->o_price + a * W], &o->price[km * W], W * sizeof *row);
-        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++, i++) {
+        for (size_t n = net->g_mat_start[km]; n < net->g_mat_start[km + 1]; n++, i++) {
             if (c->sc_of[n] >= 0)
                 row[c->sc_of[n]] = o->cell[n];
             memcpy(&row[c->o_sec + i * NSEC], &o->sec[n * NSEC], NSEC * sizeof *row);
@@ -1775,6 +2047,7 @@ static void row_pack(const mc *c, const sim_runout *o, double *row)
     }
     row[c->o_misc] = o->mass_err;
     row[c->o_misc + 1] = (double)o->node_weeks; /* exact: node-weeks stay far below 2^53 */
+    row[c->o_misc + 2] = (double)o->link_weeks;
 }
 
 /* mc_commit from a row: the same sums, term by term, so summing rows in run order gives the
@@ -1786,13 +2059,13 @@ static void row_commit(mc *c, const double *row)
     size_t W = (size_t)pl->weeks, i = 0, e = 0;
     for (size_t a = 0; a < pl->n_aff; a++) {
         size_t km = (size_t)pl->aff_list[a];
-        for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++, i++) {
+        for (size_t n = net->g_mat_start[km]; n < net->g_mat_start[km + 1]; n++, i++) {
             for (size_t sc = 0; sc < NSEC; sc++)
                 c->sum_sec[n * NSEC + sc] += row[c->o_sec + i * NSEC + sc];
             if (net->ex_of[n] >= 0) {
                 for (size_t t = 0; t < W; t++)
                     c->sum_exp[(size_t)net->ex_of[n] * W + t] +=
-                        row[c->o_exp + e * W + t] - net->x0[n];
+                        row[c->o_exp + e * W + t] - net->g_x0[n];
                 e++;
             }
             double exh = row[c->o_exh + i];
@@ -1807,6 +2080,7 @@ static void row_commit(mc *c, const double *row)
     if (row[c->o_misc] > c->mass_err)
         c->mass_err = row[c->o_misc];
     c->node_weeks += (long)row[c->o_misc + 1]; /* a whole number (row_pack) */
+    c->link_weeks += (long)row[c->o_misc + 2];
 }
 
 typedef struct rows_ctx {

@@ -210,6 +210,19 @@ static const colmap eutrade_cols[] = {
     C(lode_eutrade, "scope", K_STR, scope),
     C(lode_eutrade, "t", K_NUM, t),
 };
+static const colmap firms_cols[] = {
+    C(lode_firm, "id", K_STR, id),
+    C(lode_firm, "country", K_STR, country_id),
+    C(lode_firm, "material", K_STR, material_id),
+    C(lode_firm, "capacity_tpa", K_NUM, capacity_tpa),
+    C(lode_firm, "demand_tpa", K_NUM, demand_tpa),
+};
+static const colmap firm_links_cols[] = {
+    C(lode_firm_link, "supplier", K_STR, supplier_id),
+    C(lode_firm_link, "buyer", K_STR, buyer_id),
+    C(lode_firm_link, "material", K_STR, material_id),
+    C(lode_firm_link, "tonnes", K_NUM, tonnes),
+};
 
 #define T(res, type, arr, cols)                                                                \
     {res,                                                                                      \
@@ -233,6 +246,8 @@ static const tablemap tables[] = {
     T("economy", lode_econ, economy, economy_cols),
     T("eu_crm", lode_eucrm, eu_crm, eucrm_cols),
     T("eu_crm_trade", lode_eutrade, eu_crm_trade, eutrade_cols),
+    T("firm_links", lode_firm_link, firm_links, firm_links_cols),
+    T("firms", lode_firm, firms, firms_cols),
     T("governance", lode_governance, governance, governance_cols),
     T("materials", lode_material, materials, materials_cols),
     T("policies", lode_policy, policies, policies_cols),
@@ -602,6 +617,63 @@ static lode_status resolve_list(lode_model *m, int is_material, const char *list
     return LODE_OK;
 }
 
+/* Index in m->firms of firm id, or -1 (m->firm_order is sorted by id). */
+static int find_firm(const lode_model *m, const char *id)
+{
+    size_t lo = 0, hi = m->n_firms;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int k = m->firm_order[mid];
+        int c = strcmp(id, m->firms[k].id);
+        if (c == 0)
+            return k;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+/* Firms and their links (optional tables): ids, countries, materials, and the link's ends. */
+static lode_status resolve_firms(lode_model *m, lode_err *err)
+{
+    size_t nf = m->n_firms;
+    const char **ids = lode_arena_calloc(m->arena, nf ? nf : 1, sizeof *ids);
+    const lode_prov **provs = lode_arena_calloc(m->arena, nf ? nf : 1, sizeof *provs);
+    if (!ids || !provs)
+        return LODE_FAIL(err, LODE_EIO, "", 0, "", "out of memory");
+    for (size_t i = 0; i < nf; i++) {
+        lode_firm *r = &m->firms[i];
+        LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country", &r->country, err));
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        ids[i] = r->id;
+        provs[i] = &r->prov;
+    }
+    LODE_TRY(build_order(m, ids, nf, &m->firm_order, provs, "id", err));
+    for (size_t i = 0; i < m->n_firm_links; i++) {
+        lode_firm_link *r = &m->firm_links[i];
+        LODE_TRY(resolve(m, 1, r->material_id, 0, &r->prov, "material", &r->material, err));
+        const char *fields[2] = {"supplier", "buyer"};
+        const char *fid[2] = {r->supplier_id, r->buyer_id};
+        int *dst[2] = {&r->supplier, &r->buyer};
+        for (int e = 0; e < 2; e++) {
+            *dst[e] = fid[e] ? find_firm(m, fid[e]) : -1;
+            if (*dst[e] < 0)
+                return LODE_FAIL(err, LODE_EINPUT, r->prov.path, r->prov.line, fields[e],
+                                 "unknown id \"%.40s\" (not in firms.id)", fid[e] ? fid[e] : "");
+            if (m->firms[*dst[e]].material != r->material)
+                return LODE_FAIL(err, LODE_EINPUT, r->prov.path, r->prov.line, "material",
+                                 "%s \"%.40s\" makes %s, not %s", fields[e], fid[e],
+                                 m->firms[*dst[e]].material_id, r->material_id);
+        }
+        if (r->supplier == r->buyer)
+            return LODE_FAIL(err, LODE_EINPUT, r->prov.path, r->prov.line, "buyer",
+                             "a firm cannot supply itself (\"%.40s\")", r->buyer_id);
+    }
+    return LODE_OK;
+}
+
 static lode_status resolve_all(lode_model *m, lode_err *err)
 {
     for (size_t i = 0; i < m->n_governance; i++) {
@@ -695,7 +767,7 @@ static lode_status resolve_all(lode_model *m, lode_err *err)
         lode_eutrade *r = &m->eu_crm_trade[i];
         LODE_TRY(resolve(m, 0, r->country_id, 0, &r->prov, "country_iso3", &r->country, err));
     }
-    return LODE_OK;
+    return resolve_firms(m, err);
 }
 
 /* ---- freeze: baseline ------------------------------------------------------------------- */
