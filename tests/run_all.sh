@@ -38,6 +38,7 @@ group "build" make -j"$JOBS" all
 group "build (clang)" make -j"$JOBS" CC=clang B=build-clang build-clang/bin/lode
 group "build (ASan+UBSan)" make -j"$JOBS" SAN=1 build-san/bin/lode
 group "unit tests (ASan+UBSan)" make -j"$JOBS" SAN=1 unit
+group "store tests on PostgreSQL (ASan+UBSan)" sh tools/pg-test.sh sh -c 'rc=0; LODE_TEST_STORE=$LODE_TEST_PG build-san/tests/test_store || rc=1; LODE=$PWD/build-san/bin/lode sh tests/store/pg_cli.sh || rc=1; exit $rc'
 group "threaded simulation (TSan)" make -j"$JOBS" tsan
 group "MPI simulation, K = 1, 2, 3 (loopback)" make mpi-test
 group "end-to-end tests (ASan+UBSan)" make SAN=1 cli-test
