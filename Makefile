@@ -40,7 +40,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 
 LODE := $(B)/bin/lode
 
-.PHONY: all test unit cli-test prop-test fuzz bench bench-sim bench-mpi mpi-test tsan clean golden check
+.PHONY: all test unit cli-test prop-test fuzz bench bench-sim bench-mpi mpi-test tsan clean golden check \
+        web serve-test bench-serve
 all: $(LODE) bin/lode
 
 bin/lode: $(LODE)
@@ -97,6 +98,20 @@ bench-mpi:
 
 bench: $(LODE)
 	@sh bench/run.sh
+
+# The dashboard: npm packages (web/package-lock.json) bundled by esbuild into web/dist/, which
+# `lode serve` serves. Needs Node.js and npm (tools/setup.sh installs them if missing).
+web:
+	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
+# `lode serve` end to end: every endpoint x every ally x no one, bad input, slow clients; and the
+# OpenAPI document checked against what the server answers.
+serve-test: $(LODE)
+	@python3 tests/server/api_test.py $(CURDIR)/$(LODE)
+	@LODE=$(CURDIR)/$(LODE) sh tests/server/openapi.sh
+
+bench-serve: $(LODE)
+	@LODE=$(CURDIR)/$(LODE) sh bench/serve.sh
 
 clean:
 	rm -rf build build-san build-clang build-tsan build-mpi build-fuzz bin

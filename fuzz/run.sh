@@ -25,12 +25,14 @@ model_srcs="$root/src/model/model.c $root/src/engines/scenario.c"
 news_srcs="$root/src/model/model.c $(ls "$root"/src/engines/news*.c | tr '\n' ' ')"
 news_flags="$(pkg-config --cflags --libs libexttextcat) -lstemmer"
 
-for target in csv datapackage scenario news news_dates; do
+for target in csv datapackage scenario news news_dates request; do
     bin=$out/fuzz_$target
     corpus=$out/corpus_$target
     extra=
     [ "$target" = scenario ] && extra=$model_srcs
     case $target in news | news_dates) extra="$news_srcs $news_flags" ;; esac
+    # The HTTP request parsers of `lode serve`.
+    [ "$target" = request ] && extra="$root/src/server/request.c"
     echo "== fuzz_$target: build"
     # shellcheck disable=SC2086 # word splitting of the flag lists is intended
     if ! $cc $cflags "$root/fuzz/fuzz_$target.c" $srcs $extra $libs -o "$bin"; then
@@ -56,6 +58,9 @@ for target in csv datapackage scenario news news_dates; do
     news | news_dates)
         cp "$root"/tests/news/*.txt "$corpus/" 2>/dev/null || true
         maxlen=-max_len=8192
+        ;;
+    request)
+        maxlen=-max_len=4096
         ;;
     scenario)
         cp "$root"/scenarios/*.json "$root"/tests/bad_scenarios/*.json "$corpus/" 2>/dev/null || true

@@ -204,4 +204,8 @@ typedef struct lode_check_result {
 lode_status lode_check_run(const lode_model *m, double tol_rel, lode_arena *a,
                            lode_check_result *out, lode_err *err);
 
+/* Free the solvers' per-thread state (GLPK keeps an environment per thread). Call at the end
+ * of a thread other than main that ran respond, stockpile or invest; harmless otherwise. */
+void lode_engines_thread_done(void);
+
 #endif

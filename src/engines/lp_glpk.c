@@ -12,6 +12,7 @@
 
 #include <glpk.h>
 
+#include "lode/engines.h"
 #include "lp.h"
 #include "lp_int.h"
 
@@ -259,9 +260,17 @@ lode_status lode_lp_solve_glpk(const lode_lp *lp, const lode_lp_opts *o, lode_lp
     return LODE_OK;
 }
 
+void lode_engines_thread_done(void)
+{
+    glp_free_env(); /* returns 1, harmlessly, if this thread never used GLPK */
+}
+
 #else
 
-/* ISO C wants a translation unit to declare something. */
-typedef int lode_lp_glpk_not_built;
+#include "lode/engines.h"
+
+void lode_engines_thread_done(void)
+{
+}
 
 #endif

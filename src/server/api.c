@@ -18,6 +18,7 @@
 #include "../cli/cli_int.h"
 #include "lode/arena.h"
 #include "lode/buf.h"
+#include "lode/engines.h"
 #include "server.h"
 
 #define MAX_JOBS 256 /* jobs kept; the oldest finished job makes room for a new one */
@@ -100,6 +101,7 @@ void srv_error(srv_reply *out, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    srv_utf8_scrub(msg);
     cJSON *doc = cJSON_CreateObject();
     cJSON *e = cJSON_AddObjectToObject(doc, "error");
     cJSON_AddNumberToObject(e, "status", status);
@@ -245,7 +247,7 @@ static void handle_engine(srv_state *st, const srv_req *r, const srv_key *who, s
     int status = run_engine(st, &args, who->ally, &sink, &text, msg, sizeof msg);
     lode_arena_free(a);
     if (status != 200) {
-        srv_error(out, status, "%s: %s", r->route.arg, msg);
+        srv_error(out, status, "%s", msg);
         return;
     }
     /* Only stockpile (of the GET engines) names stocks; the others are the same for all. */
@@ -310,6 +312,7 @@ static void *job_worker(void *arg)
         }
     }
     pthread_mutex_unlock(&st->job_lock);
+    lode_engines_thread_done();
     return NULL;
 }
 

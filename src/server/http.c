@@ -291,6 +291,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return res;
 }
 
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return srv_unescape(s);
+}
+
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
@@ -305,7 +312,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     }
 }
 
-lode_status srv_http_run(srv_state *st, const char *bind, int port, int threads,
+lode_status srv_http_run(srv_state *st, const char *bind, int port, int threads, int timeout_s,
                          lode_err *err)
 {
     struct sockaddr_in addr;
@@ -327,9 +334,9 @@ lode_status srv_http_run(srv_state *st, const char *bind, int port, int threads,
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port,
         NULL, NULL, handle, st, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)SRV_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, 2000u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
-        completed, NULL, MHD_OPTION_END);
+        (unsigned)timeout_s, MHD_OPTION_CONNECTION_LIMIT, 2000u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED,
+        completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     if (d == NULL)
         return LODE_FAIL(err, LODE_EIO, NULL, 0, NULL, "cannot listen on %s:%d: %s", bind, port,
                          strerror(errno));

@@ -67,11 +67,12 @@ static int parse_record(const char *id, const char *v, srv_key *k)
             0 ||
         bin_len != sizeof k->hash)
         return -1;
-    snprintf(k->id, sizeof k->id, "%s", id);
-    snprintf(k->ally, sizeof k->ally, "%s", f[0]);
-    snprintf(k->name, sizeof k->name, "%s", f[1]);
-    snprintf(k->created, sizeof k->created, "%s", f[2]);
-    snprintf(k->revoked, sizeof k->revoked, "%s", f[3]);
+    /* lengths checked above */
+    memcpy(k->id, id, 17);
+    memcpy(k->ally, f[0], strlen(f[0]) + 1);
+    memcpy(k->name, f[1], strlen(f[1]) + 1);
+    memcpy(k->created, f[2], strlen(f[2]) + 1);
+    memcpy(k->revoked, f[3], strlen(f[3]) + 1);
     return 0;
 }
 

@@ -21,6 +21,7 @@
  * other holder could, so it is never shown. Shortfalls and prices are outcomes of the whole
  * system and stay: docs/api.md says what they can and cannot reveal. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "server.h"
@@ -263,9 +264,37 @@ static int redact_simulate(const lode_model *m, const char *viewer, cJSON *doc, 
     return 0;
 }
 
+/* The server's files are not the client's business: scenarios[].path (invest) becomes the
+ * scenario's name, or "inline" for one the client sent. */
+static int hide_paths(cJSON *doc)
+{
+    cJSON *sc = cJSON_GetObjectItemCaseSensitive(doc, "scenarios");
+    for (cJSON *x = sc ? sc->child : NULL; x; x = x->next) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(x, "path");
+        if (!cJSON_IsString(p))
+            continue;
+        const char *base = strrchr(p->valuestring, '/');
+        base = base ? base + 1 : p->valuestring;
+        char name[80];
+        size_t n = strlen(base);
+        if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+            n -= 5;
+        if (strncmp(base, "scenario-", 9) == 0 || n >= sizeof name)
+            snprintf(name, sizeof name, "inline");
+        else
+            snprintf(name, sizeof name, "%.*s", (int)n, base);
+        cJSON *v = cJSON_CreateString(name);
+        if (v == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(x, "path", v))
+            return -1;
+    }
+    return 0;
+}
+
 int srv_redact(const lode_model *m, const char *cmd, const char *viewer, cJSON *doc)
 {
-    int n_hidden = 0, rc = 0;
+    int n_hidden = 0, rc = hide_paths(doc);
+    if (rc != 0)
+        return -1;
     if (strcmp(cmd, "stockpile") == 0)
         rc = redact_stockpile(m, viewer, doc, &n_hidden);
     else if (strcmp(cmd, "respond") == 0)

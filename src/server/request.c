@@ -6,8 +6,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "lode/arena.h"
 #include "server.h"
+
+/* ---- bytes ------------------------------------------------------------------------------ */
+
+int srv_utf8_ok(const char *s, size_t n)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    while (n > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(p, (utf8proc_ssize_t)n, &cp);
+        if (k <= 0 || cp == 0)
+            return 0;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
+void srv_utf8_scrub(char *s)
+{
+    size_t n = strlen(s);
+    utf8proc_uint8_t *p = (utf8proc_uint8_t *)s;
+    while (n > 0) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(p, (utf8proc_ssize_t)n, &cp);
+        if (k <= 0) {
+            *p = '?';
+            k = 1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+size_t srv_unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi = r[0] == '%' ? hexval(r[1]) : -1, lo = hi >= 0 ? hexval(r[2]) : -1;
+        if (hi >= 0 && lo >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
 
 /* ---- paths ------------------------------------------------------------------------------ */
 
@@ -192,9 +253,9 @@ static const pspec specs[] = {
     {"respond", "weeks", "--weeks", P_INT, 1, 520, NULL, 0},
     {"respond", "solver", "--solver", P_ENUM, 0, 0, "clp|glpk", 0},
     {"respond", "seed", "--seed", P_INT, 0, 4e18, NULL, 0},
-    {"respond", "burden_tol", "--burden-tol", P_NUM, 0, 10, NULL, 0},
+    {"respond", "burden_tol", "--burden-tol", P_NUM, 0, 1, NULL, 0},
     {"respond", "burden_hard", "--burden-hard", P_FLAG, 0, 0, NULL, 0},
-    {"respond", "require", "--require", P_NUM, 0, 1, NULL, 0},
+    {"respond", "require", "--require", P_INT, 1, 6, NULL, 0},
     {"respond", "no_resimulate", "--no-resimulate", P_FLAG, 0, 0, NULL, 0},
     {"invest", "budget", "--budget", P_NUM, 0, BIG, NULL, 0},
     {"invest", "months", "--months", P_NUM, 0, 1200, NULL, 0},
@@ -391,7 +452,7 @@ int srv_json_too_deep(const char *s, size_t len, int max)
 static const char *number_text(lode_arena *a, double d)
 {
     char buf[64];
-    if (d == (double)(long long)d && d > -9e15 && d < 9e15)
+    if (d > -9e15 && d < 9e15 && d == (double)(long long)d)
         snprintf(buf, sizeof buf, "%lld", (long long)d);
     else
         snprintf(buf, sizeof buf, "%.17g", d);
@@ -424,6 +485,10 @@ int srv_job_body_parse(const char *body, size_t len, lode_arena *a, char *cmd, s
     cmd[0] = '\0';
     if (len == 0) {
         snprintf(msg, msg_len, "empty body: give {\"command\": ..., \"params\": {...}}");
+        return -1;
+    }
+    if (!srv_utf8_ok(body, len)) {
+        snprintf(msg, msg_len, "body is not valid UTF-8 (or holds a NUL byte)");
         return -1;
     }
     if (srv_json_too_deep(body, len, SRV_MAX_DEPTH)) {

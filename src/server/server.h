@@ -27,7 +27,7 @@
 #define SRV_MAX_DEPTH 16           /* nesting of arrays/objects in a JSON body */
 #define SRV_MAX_PARAMS 32          /* parameters of one request */
 #define SRV_MAX_ARGS (2 * SRV_MAX_PARAMS + 2)
-#define SRV_TIMEOUT_S 15           /* a connection idle this long is closed (slow clients) */
+#define SRV_TIMEOUT_S 15           /* default: a connection idle this long is closed */
 
 /* ---- request.c: parsing what arrives ------------------------------------------------------ */
 
@@ -49,6 +49,15 @@ typedef struct srv_route {
     srv_route_kind kind;
     char arg[72]; /* engine name, scenario name, resource or job id; "" if none */
 } srv_route;
+
+/* Is s[0..n) valid UTF-8 without NUL bytes? */
+int srv_utf8_ok(const char *s, size_t n);
+/* Replace each byte of s that is not part of valid UTF-8 by '?' (messages echo input). */
+void srv_utf8_scrub(char *s);
+/* Decode %HH escapes in place, except %00, which stays as written (a NUL would cut the path
+ * short: "/x%00.json" must not become "/x"). Returns the new length. libmicrohttpd calls it
+ * for paths and query arguments. */
+size_t srv_unescape(char *s);
 
 /* Route a decoded URL path (no query). Paths with "..", empty or dot-led segments, control
  * bytes or over SRV_MAX_URL bytes are SRV_NOT_FOUND. A known /api/ path with a bad name in it
@@ -187,8 +196,9 @@ const srv_config *srv_state_config(const srv_state *st);
 
 /* ---- http.c ---------------------------------------------------------------------------- */
 
-/* Serve on bind:port with `threads` threads until SIGINT/SIGTERM. */
-lode_status srv_http_run(srv_state *st, const char *bind, int port, int threads,
+/* Serve on bind:port with `threads` threads until SIGINT/SIGTERM; connections idle for
+ * timeout_s seconds are closed. */
+lode_status srv_http_run(srv_state *st, const char *bind, int port, int threads, int timeout_s,
                          lode_err *err);
 
 #endif
