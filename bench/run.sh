@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 export LODE_DB="$tmp/default.db"
 python3 bench/measure.py "$LODE" "$tmp"
 # The other engines' benchmarks, each with its own reference runs and floors.
-for b in simulate respond invest news; do
+for b in simulate respond invest news firms serve store_pg; do
     echo
     echo "== bench/$b.sh"
     LODE="$LODE" sh "bench/$b.sh"
