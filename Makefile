@@ -62,6 +62,12 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/liblode.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Isrc -Isrc/engines -o $@ $< $(B)/liblode.a $(DEPLIBS) $(shell pkg-config --libs cmocka)
 
+# The server's parsers, keys and confidentiality rules, without the HTTP layer or the commands.
+SERVER_UNIT_OBJ := $(B)/src/server/request.o $(B)/src/server/redact.o $(B)/src/server/keys.o
+$(B)/tests/test_server: tests/unit/test_server.c $(SERVER_UNIT_OBJ) $(B)/liblode.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Isrc -Isrc/engines -o $@ $< $(SERVER_UNIT_OBJ) $(B)/liblode.a $(DEPLIBS) $(shell pkg-config --libs cmocka)
+
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
