@@ -2,7 +2,8 @@
  * files (never more than the size limit of each), loads the lexicon from the data directory and
  * the libexttextcat fingerprints, and hands everything to lode_news_run; prints the articles,
  * the events and the draft CSV rows. A file that cannot be read or is not text is reported and
- * skipped; the exit code is 0 if at least one article was read, 2 if none was. */
+ * skipped; the exit code is 0 if at least one article was read, 4 (I/O) if no file could be
+ * opened or read at all, 2 if files were read but none was a usable article. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static const char news_usage[] =
     "Official: yes) and a blank line. --date gives the date of articles that have none.\n"
     "--csv prints the articles table. Lexicon: data/lexicon/news.csv; language fingerprints:\n"
     "$LODE_TEXTCAT_DIR, else /usr/share/libexttextcat. See docs/news.md.\n"
-    "Exit: 0 if at least one article was read, 2 if none could be, 1 usage.\n";
+    "Exit: 0 if at least one article was read, 2 if none was usable, 4 if no file could be\n"
+    "opened or read, 1 usage.\n";
 
 /* Read at most max + 1 bytes of f into *out (malloc'd): one byte more than allowed tells the
  * engine the file is too large without reading a huge file whole. */
@@ -316,6 +318,7 @@ int cmd_news(int argc, char **argv, lode_ctx *ctx)
 {
     const char *lexpath = NULL, *date = NULL;
     int window = 3, sources = 2, rc = 0, stdin_used = 0;
+    size_t n_io = 0; /* files the system would not let us open or read */
     char **files;
     size_t nf = 0;
     if (cli_wants_help(argc, argv)) {
@@ -414,11 +417,13 @@ int cmd_news(int argc, char **argv, lode_ctx *ctx)
         if (f == NULL) {
             snprintf(why[i], sizeof why[i], "cannot open: %s", strerror(errno));
             in[i].error = why[i];
+            n_io++;
             continue;
         }
         if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
             snprintf(why[i], sizeof why[i], "is a directory");
             in[i].error = why[i];
+            n_io++;
         } else if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
                    (size_t)sb.st_size > o.max_bytes) {
             snprintf(why[i], sizeof why[i], "too large (%lld bytes; the limit is %zu)",
@@ -427,6 +432,8 @@ int cmd_news(int argc, char **argv, lode_ctx *ctx)
         } else {
             in[i].error = read_capped(f, o.max_bytes, &bufs[i], &in[i].len, why[i], sizeof why[i]);
             in[i].data = bufs[i];
+            if (in[i].error != NULL && strncmp(in[i].error, "too large", 9) != 0)
+                n_io++; /* a read error or out of memory; too large is the file's fault */
         }
         if (!is_stdin)
             fclose(f);
@@ -444,8 +451,10 @@ int cmd_news(int argc, char **argv, lode_ctx *ctx)
     else
         rc = print_tables(&res, ctx->fmt);
     if (rc == 0 && res.n_read == 0) {
+        /* Exit 2 says the articles were bad; when not one file could even be opened or read,
+         * the fault is the file system's (a wrong path, permissions): exit 4. */
         fputs("lode: news: no article could be read\n", stderr);
-        rc = LODE_EINPUT;
+        rc = n_io == nf ? LODE_EIO : LODE_EINPUT;
     }
 done:
     for (size_t i = 0; bufs && i < nf; i++)
