@@ -120,8 +120,8 @@ typedef struct cli_sink {
     _Atomic int cancel;    /* reserved: set to ask a run to stop (not yet honoured) */
 } cli_sink;
 
-/* Run command argv[0] (one of risk, exposure, chokepoints, market, simulate, respond,
- * stockpile, invest) as `lode --json argv...` on the borrowed model m, with its output
+/* Run command argv[0] (one of check, risk, exposure, chokepoints, market, news, simulate,
+ * respond, stockpile, invest) as `lode --json argv...` on the borrowed model m, with its output
  * caught in *sink. Thread-safe for distinct sinks. Returns the command's exit code. */
 cli_sink *cli_sink_current(void);
 int cli_run_json(int argc, char **argv, const lode_model *m, const char *data_dir,

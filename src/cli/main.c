@@ -269,8 +269,9 @@ int cli_model(lode_ctx *ctx, const lode_model **out)
 /* ---- the server's door ------------------------------------------------------------------ */
 
 /* The commands the server may run: engines that read the model and print one document. */
-static const char *const json_commands[] = {"chokepoints", "exposure", "invest", "market",
-                                            "respond",     "risk",     "simulate", "stockpile"};
+static const char *const json_commands[] = {"check",   "chokepoints", "exposure",
+                                            "invest",  "market",      "news",
+                                            "respond", "risk",        "simulate", "stockpile"};
 
 int cli_run_json(int argc, char **argv, const lode_model *m, const char *data_dir,
                  cli_sink *sink)

@@ -507,6 +507,89 @@ static void handle_job_list(srv_state *st, const srv_key *who, srv_reply *out)
     reply_json(out, 200, doc);
 }
 
+/* ---- news ------------------------------------------------------------------------------- */
+
+/* Remove every occurrence of prefix from text, in place. */
+static void cut_all(char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *w = text;
+    for (const char *r = text; *r;) {
+        if (strncmp(r, prefix, n) == 0)
+            r += n;
+        else
+            *w++ = *r++;
+    }
+    *w = '\0';
+}
+
+/* POST /api/news: the articles are written to a private directory as files named as the
+ * client named them, read by `lode news` like files on the command line, and the
+ * directory's path is cut from the answer. Fast enough to answer at once (MB/s). */
+static void handle_news(srv_state *st, const srv_req *r, const srv_key *who, srv_reply *out)
+{
+    lode_arena *a = lode_arena_new();
+    srv_article art[SRV_MAX_ARTICLES];
+    srv_param p[SRV_MAX_PARAMS];
+    size_t n_art = 0, n = 0;
+    srv_argv args;
+    char msg[1024], dir[160] = "";
+    int status = 400;
+    char *text = NULL;
+    if (a == NULL) {
+        srv_error(out, 500, "out of memory");
+        return;
+    }
+    if (srv_news_body_parse(r->body, r->body_len, a, art, &n_art, p, &n, msg, sizeof msg) != 0 ||
+        srv_argv_build("news", p, n, st->cfg.scen_dir, a, &args, msg, sizeof msg) != 0)
+        goto done;
+    snprintf(dir, sizeof dir, "%s/news-XXXXXX", st->tmp_dir);
+    if (mkdtemp(dir) == NULL) {
+        dir[0] = '\0';
+        status = 500;
+        snprintf(msg, sizeof msg, "cannot write the articles");
+        goto done;
+    }
+    for (size_t i = 0; i < n_art; i++) {
+        char *path = lode_arena_alloc(a, strlen(dir) + strlen(art[i].name) + 2);
+        lode_err err = {0};
+        if (path == NULL) {
+            status = 500;
+            snprintf(msg, sizeof msg, "out of memory");
+            goto done;
+        }
+        sprintf(path, "%s/%s", dir, art[i].name);
+        if (lode_file_write(path, art[i].text, strlen(art[i].text), &err) != LODE_OK) {
+            status = 500;
+            snprintf(msg, sizeof msg, "cannot write the articles");
+            goto done;
+        }
+        args.argv[args.argc++] = path;
+    }
+    args.argv[args.argc] = NULL;
+    cli_sink sink;
+    memset(&sink, 0, sizeof sink);
+    status = run_engine(st, &args, who->ally, &sink, &text, msg, sizeof msg);
+    if (status == 200) {
+        char prefix[170];
+        snprintf(prefix, sizeof prefix, "%s/", dir);
+        cut_all(text, prefix);
+    }
+done:
+    for (size_t i = 0; dir[0] && i < n_art; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s", dir, art[i].name);
+        remove(path);
+    }
+    if (dir[0])
+        rmdir(dir);
+    lode_arena_free(a);
+    if (status == 200)
+        reply_take(out, 200, text);
+    else
+        srv_error(out, status, "%s", msg);
+}
+
 /* ---- data tables ------------------------------------------------------------------------ */
 
 typedef struct rows_ctx {
@@ -701,7 +784,8 @@ void srv_handle(srv_state *st, const srv_req *r, srv_reply *out)
         srv_error(out, 404, "no such resource");
         return;
     }
-    if (r->route.kind == SRV_JOBS ? !(get || post) : !get) {
+    int want_post = r->route.kind == SRV_NEWS;
+    if (r->route.kind == SRV_JOBS ? !(get || post) : want_post ? !post : !get) {
         srv_error(out, 405, "method %s not allowed here", r->method);
         return;
     }
@@ -762,6 +846,9 @@ void srv_handle(srv_state *st, const srv_req *r, srv_reply *out)
         return;
     case SRV_JOB:
         handle_job(st, r, &who, out);
+        return;
+    case SRV_NEWS:
+        handle_news(st, r, &who, out);
         return;
     default:
         srv_error(out, 404, "no such resource");

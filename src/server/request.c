@@ -112,7 +112,8 @@ static int tail_name(const char *path, const char *prefix, char *arg, size_t len
     return 1;
 }
 
-static const char *const engines[] = {"chokepoints", "exposure", "market", "risk", "stockpile"};
+static const char *const engines[] = {"check",  "chokepoints", "exposure",
+                                      "market", "risk",        "stockpile"};
 
 void srv_route_parse(const char *path, srv_route *out)
 {
@@ -135,6 +136,8 @@ void srv_route_parse(const char *path, srv_route *out)
         out->kind = SRV_SCENARIOS;
     else if (strcmp(p, "/jobs") == 0)
         out->kind = SRV_JOBS;
+    else if (strcmp(p, "/news") == 0)
+        out->kind = SRV_NEWS;
     else if (tail_name(p, "/scenarios/", out->arg, sizeof out->arg))
         out->kind = SRV_SCENARIO;
     else if (tail_name(p, "/data/", out->arg, sizeof out->arg))
@@ -204,6 +207,7 @@ typedef enum pkind {
     P_NUM,      /* decimal number in [lo, hi] */
     P_ENUM,     /* one of the words in `words` ("a|b|c") */
     P_FLAG,     /* true/false: the option alone when true */
+    P_DATE,     /* YYYY-MM-DD */
     P_SCENARIO, /* a shipped scenario's name -> its file */
     P_POS_SCENARIO /* the same, given as the first argument */
 } pkind;
@@ -220,6 +224,10 @@ typedef struct pspec {
 /* What each command accepts from a client. Options that touch files (--out), threads and
  * --mpi are not here: the server decides those. */
 static const pspec specs[] = {
+    {"check", "tolerance", "--tolerance", P_NUM, 0, 1, NULL, 0},
+    {"news", "date", "--date", P_DATE, 0, 0, NULL, 0},
+    {"news", "window", "--window", P_INT, 0, 365, NULL, 0},
+    {"news", "sources", "--sources", P_INT, 1, 100, NULL, 0},
     {"risk", "material", "--material", P_NAME, 0, 0, NULL, 0},
     {"risk", "stage", "--stage", P_ENUM, 0, 0, "mine|refine|metal|component", 0},
     {"exposure", "country", "--country", P_NAME, 0, 0, NULL, 0},
@@ -343,6 +351,16 @@ static int value_ok(const pspec *s, const char *v, char *msg, size_t len)
             return -1;
         }
         return 0;
+    case P_DATE: {
+        int ok = strlen(v) == 10 && v[4] == '-' && v[7] == '-';
+        for (int i = 0; ok && i < 10; i++)
+            ok = i == 4 || i == 7 || (v[i] >= '0' && v[i] <= '9');
+        if (!ok) {
+            snprintf(msg, len, "parameter '%s': give a date as YYYY-MM-DD", s->name);
+            return -1;
+        }
+        return 0;
+    }
     case P_FLAG:
         if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0 && strcmp(v, "1") != 0 &&
             strcmp(v, "0") != 0) {
@@ -559,6 +577,109 @@ int srv_job_body_parse(const char *body, size_t len, lode_arena *a, char *cmd, s
     }
     rc = 0;
 done:
+    cJSON_Delete(doc);
+    return rc;
+}
+
+/* ---- news bodies ------------------------------------------------------------------------ */
+
+/* A file name the server writes: 1-64 of [A-Za-z0-9._-], not starting with '.'. */
+static int file_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || s[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int srv_news_body_parse(const char *body, size_t len, lode_arena *a, srv_article *art,
+                        size_t *n_art, srv_param *p, size_t *n, char *msg, size_t msg_len)
+{
+    *n_art = 0;
+    *n = 0;
+    if (!srv_utf8_ok(body, len)) {
+        snprintf(msg, msg_len, "body is not valid UTF-8 (or holds a NUL byte)");
+        return -1;
+    }
+    if (srv_json_too_deep(body, len, SRV_MAX_DEPTH)) {
+        snprintf(msg, msg_len, "body nested deeper than %d levels", SRV_MAX_DEPTH);
+        return -1;
+    }
+    cJSON *doc = cJSON_ParseWithLength(body, len);
+    int rc = -1;
+    const cJSON *arts = cJSON_GetObjectItemCaseSensitive(doc, "articles");
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(doc, "params");
+    if (!cJSON_IsObject(doc) || !cJSON_IsArray(arts)) {
+        snprintf(msg, msg_len, "body: give {\"articles\": [{\"name\": ..., \"text\": ...}], "
+                               "\"params\": {...}}");
+        goto done;
+    }
+    for (const cJSON *k = doc->child; k; k = k->next)
+        if (strcmp(k->string, "articles") != 0 && strcmp(k->string, "params") != 0) {
+            snprintf(msg, msg_len, "body: unknown field '%.64s'", k->string);
+            goto done;
+        }
+    for (const cJSON *x = arts->child; x; x = x->next) {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(x, "name");
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(x, "text");
+        size_t i = *n_art;
+        if (i >= SRV_MAX_ARTICLES) {
+            snprintf(msg, msg_len, "more than %d articles", SRV_MAX_ARTICLES);
+            goto done;
+        }
+        if (!cJSON_IsObject(x) || !cJSON_IsString(name) || !cJSON_IsString(text) ||
+            cJSON_GetArraySize(x) != 2) {
+            snprintf(msg, msg_len, "articles[%zu]: give exactly a string 'name' and 'text'", i);
+            goto done;
+        }
+        if (!file_name_ok(name->valuestring)) {
+            snprintf(msg, msg_len,
+                     "articles[%zu].name: 1-64 of A-Z a-z 0-9 . _ -, not starting with '.'", i);
+            goto done;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(art[j].name, name->valuestring) == 0) {
+                snprintf(msg, msg_len, "articles[%zu].name: '%s' given twice", i,
+                         name->valuestring);
+                goto done;
+            }
+        art[i].name = lode_arena_strdup(a, name->valuestring);
+        art[i].text = lode_arena_strdup(a, text->valuestring);
+        if (art[i].name == NULL || art[i].text == NULL) {
+            snprintf(msg, msg_len, "out of memory");
+            goto done;
+        }
+        (*n_art)++;
+    }
+    if (*n_art == 0) {
+        snprintf(msg, msg_len, "articles: give at least one");
+        goto done;
+    }
+    if (params && !cJSON_IsObject(params)) {
+        snprintf(msg, msg_len, "body: 'params' must be an object");
+        goto done;
+    }
+    for (const cJSON *v = params ? params->child : NULL; v; v = v->next) {
+        const char *val = cJSON_IsString(v)   ? lode_arena_strdup(a, v->valuestring)
+                          : cJSON_IsNumber(v) ? number_text(a, v->valuedouble)
+                                              : NULL;
+        if (!cJSON_IsString(v) && !cJSON_IsNumber(v)) {
+            snprintf(msg, msg_len, "params.%.64s: give a string or a number", v->string);
+            goto done;
+        }
+        if (add_param(p, n, lode_arena_strdup(a, v->string), val, msg, msg_len))
+            goto done;
+    }
+    rc = 0;
+done:
+    if (doc == NULL)
+        snprintf(msg, msg_len, "body is not valid JSON");
     cJSON_Delete(doc);
     return rc;
 }

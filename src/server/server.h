@@ -27,6 +27,7 @@
 #define SRV_MAX_DEPTH 16           /* nesting of arrays/objects in a JSON body */
 #define SRV_MAX_PARAMS 32          /* parameters of one request */
 #define SRV_MAX_ARGS (2 * SRV_MAX_PARAMS + 2)
+#define SRV_MAX_ARTICLES 64        /* articles of one POST /api/news */
 #define SRV_TIMEOUT_S 15           /* default: a connection idle this long is closed */
 
 /* ---- request.c: parsing what arrives ------------------------------------------------------ */
@@ -37,12 +38,13 @@ typedef enum srv_route_kind {
     SRV_HEALTH,      /* GET /api/health */
     SRV_OPENAPI,     /* GET /api/openapi.json */
     SRV_WHOAMI,      /* GET /api/whoami */
-    SRV_ENGINE,      /* GET /api/<risk|exposure|chokepoints|market|stockpile> */
+    SRV_ENGINE,      /* GET /api/<check|risk|exposure|chokepoints|market|stockpile> */
     SRV_SCENARIOS,   /* GET /api/scenarios */
     SRV_SCENARIO,    /* GET /api/scenarios/<name> */
     SRV_DATA,        /* GET /api/data/<resource> */
     SRV_JOBS,        /* GET (list) or POST (submit) /api/jobs */
-    SRV_JOB          /* GET /api/jobs/<id> */
+    SRV_JOB,         /* GET /api/jobs/<id> */
+    SRV_NEWS         /* POST /api/news */
 } srv_route_kind;
 
 typedef struct srv_route {
@@ -85,7 +87,7 @@ typedef struct srv_param {
  * arena passed to the builder. */
 typedef struct srv_argv {
     int argc;
-    char *argv[SRV_MAX_ARGS + 1];
+    char *argv[SRV_MAX_ARGS + SRV_MAX_ARTICLES + 1]; /* news appends its article files */
     int scenario_inline; /* params held scenario_json: the caller writes it to a file */
 } srv_argv;
 
@@ -105,6 +107,17 @@ int srv_argv_build(const char *cmd, const srv_param *p, size_t n, const char *sc
 int srv_job_body_parse(const char *body, size_t len, struct lode_arena *a, char *cmd,
                        size_t cmd_len, srv_param *p, size_t *n, const char **scenario_json,
                        char *msg, size_t msg_len);
+
+/* One article of a POST /api/news body. */
+typedef struct srv_article {
+    const char *name, *text;
+} srv_article;
+
+/* Parse {"articles": [{"name": N, "text": T}, ...], "params": {...}}: 1 to SRV_MAX_ARTICLES
+ * articles with distinct file-safe names (1-64 of [A-Za-z0-9._-], not dot-led), parameters
+ * strings or numbers (checked later by srv_argv_build for "news"). 0, or -1 with msg. */
+int srv_news_body_parse(const char *body, size_t len, struct lode_arena *a, srv_article *art,
+                        size_t *n_art, srv_param *p, size_t *n, char *msg, size_t msg_len);
 
 /* Is this JSON text nested deeper than max (arrays/objects, outside strings)? */
 int srv_json_too_deep(const char *s, size_t len, int max);

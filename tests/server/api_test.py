@@ -8,6 +8,7 @@ usage: api_test.py LODE_BINARY
 Prints one "PASS name" / "FAIL name" line per check; exits 1 if any failed."""
 
 import csv
+import glob
 import http.client
 import json
 import os
@@ -230,7 +231,10 @@ def run(srv, db, keys, holders, stock_rows):
             "/api/chokepoints?alliance=G7&weeks=8&top=20", "/api/market",
             "/api/market?material=NdPr_oxide&table=floor",
             "/api/stockpile?alliance=G7&runs=20", "/api/stockpile?alliance=MSP&runs=20",
-            "/api/scenarios", "/api/scenarios/china-ree-stop", "/api/jobs"]
+            "/api/scenarios", "/api/scenarios/china-ree-stop", "/api/jobs", "/api/check"]
+    news = {"articles": [{"name": os.path.basename(f), "text": open(f).read()}
+                         for f in sorted(glob.glob(os.path.join(ROOT, "tests", "news",
+                                                                "china_ree_*.txt")))]}
     gets += ["/api/data/" + r for r in resources]
     jobs = [{"command": "simulate", "params": {"scenario": "china-ree-stop", "runs": 20,
                                                "weeks": 12}},
@@ -250,6 +254,8 @@ def run(srv, db, keys, holders, stock_rows):
     check("every endpoint refuses no one (401 JSON)", ok, (path, st, doc))
     st, doc = srv.request("POST", "/api/jobs", None, jobs[0])
     check("jobs refuse no one", st == 401 and is_error_doc(doc, 401), (st, doc))
+    st, doc = srv.request("POST", "/api/news", None, news)
+    check("news refuses no one", st == 401 and is_error_doc(doc, 401), (st, doc))
 
     # ---- every endpoint as every ally ----------------------------------------------------
     seen = {}  # ally -> list of (what, doc)
@@ -262,6 +268,10 @@ def run(srv, db, keys, holders, stock_rows):
             if st != 200:
                 bad.append((ally, path, st, doc))
             docs.append((path, doc))
+        st, doc = srv.request("POST", "/api/news", k, news)
+        if st != 200 or len(doc.get("events", [])) == 0:
+            bad.append((ally, "/api/news", st, doc))
+        docs.append(("/api/news", doc))
         ids = []
         for body in jobs:
             st, doc = srv.request("POST", "/api/jobs", k, body)
@@ -281,7 +291,7 @@ def run(srv, db, keys, holders, stock_rows):
             if st2 != 404:
                 bad.append((ally, "job visible to another ally", st2, doc2))
         seen[ally] = docs
-    check(f"every endpoint answers every ally ({len(gets)} GETs, {len(jobs)} jobs, "
+    check(f"every endpoint answers every ally ({len(gets)} GETs, news, {len(jobs)} jobs, "
           f"{len(allies)} allies)", not bad, bad[:3])
 
     st, doc = srv.request("GET", "/api/whoami", keys["JPN"])

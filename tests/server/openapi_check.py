@@ -339,7 +339,7 @@ def spec_mismatch(spec, schema, in_job):
     kind = spec["kind"]
     want = {"P_NAME": "string", "P_SCENARIO": "string", "P_POS_SCENARIO": "string",
             "P_INT": "integer", "P_NUM": "number", "P_ENUM": "string",
-            "P_FLAG": "boolean"}[kind]
+            "P_FLAG": "boolean", "P_DATE": "string"}[kind]
     if s.get("type") != want:
         return f"type {s.get('type')} where specs[] has {kind}"
     if kind in ("P_INT", "P_NUM"):
@@ -348,7 +348,7 @@ def spec_mismatch(spec, schema, in_job):
                     f"[{spec['lo']:g}, {spec['hi']:g}]")
     if kind == "P_ENUM" and s.get("enum") != spec["words"]:
         return f"enum {s.get('enum')} where specs[] has {spec['words']}"
-    if kind in ("P_NAME", "P_SCENARIO", "P_POS_SCENARIO") and "pattern" not in s:
+    if kind in ("P_NAME", "P_SCENARIO", "P_POS_SCENARIO", "P_DATE") and "pattern" not in s:
         return "a name without the name pattern"
     return ""
 
@@ -405,8 +405,8 @@ def check_document(c):
             ("/api/scenarios", "GET"), ("/api/scenarios/{name}", "GET"),
             ("/api/data/{resource}", "GET"), ("/api/jobs", "GET"), ("/api/jobs", "POST"),
             ("/api/jobs/{id}", "GET")} | {("/api/" + e, "GET") for e in
-                                          ("risk", "exposure", "chokepoints", "market",
-                                           "stockpile")}
+                                          ("check", "risk", "exposure", "chokepoints",
+                                           "market", "stockpile")} | {("/api/news", "POST")}
     have = {(p, m) for p, m, _ in c.operations()}
     check("doc: every route of the server documented", want <= have,
           str(sorted(want - have)))
@@ -449,7 +449,21 @@ def check_specs(c):
                     probs.append(f"job {s['name']}: {m}")
             for n in set(props) - {s["name"] for s in rows} - {"scenario_json"}:
                 probs.append(f"job: {n} documented but not in specs[]")
-        if get is None and cmd not in jobs:
+        news = c.doc["paths"].get("/api/" + cmd, {}).get("post")
+        if news is not None:  # a command answered at once to a POST: its params in the body
+            body = c.v.resolve(news["requestBody"]["content"]["application/json"]["schema"]
+                               ["$ref"])
+            props = body["properties"]["params"]["properties"]
+            for s in rows:
+                if s["name"] not in props:
+                    probs.append(f"POST: {s['name']} undocumented")
+                    continue
+                m = spec_mismatch(s, props[s["name"]], True)
+                if m:
+                    probs.append(f"POST {s['name']}: {m}")
+            for n in set(props) - {s["name"] for s in rows}:
+                probs.append(f"POST: {n} documented but not in specs[]")
+        if get is None and cmd not in jobs and news is None:
             probs.append("command of specs[] documented nowhere")
         check(f"specs[] {cmd}: parameters, kinds and ranges documented", not probs,
               "; ".join(probs[:6]))
@@ -471,6 +485,32 @@ def check_get_operations(c):
         if r is not None and path == "/api/openapi.json":
             check("served /api/openapi.json is api/openapi.json", r[1] == c.doc_file,
                   "the server serves another document (built from another tree?)")
+
+
+def check_news(c):
+    """POST /api/news: its example answered and valid; bad bodies answered 400."""
+    op = c.doc["paths"]["/api/news"]["post"]
+    content = op["requestBody"]["content"]["application/json"]
+    for name, ex in content["examples"].items():
+        errs = c.v.errors(ex["value"], c.v.resolve(content["schema"]["$ref"]))
+        check(f"POST /api/news example {name} fits NewsRequest", not errs, "; ".join(errs[:3]))
+        r = c.answer(f"POST /api/news example {name} -> 200", op, "POST", "/api/news",
+                     key=c.key, body=ex["value"], expect=200)
+        if r is not None:
+            names = [a["name"] for a in ex["value"]["articles"]]
+            check("POST /api/news: an answer per article, named as sent",
+                  [a["file"] for a in r[1]["articles"]] == names,
+                  str([a["file"] for a in r[1]["articles"]]))
+    for why, body in [("no articles", {"articles": []}),
+                      ("a path as a name", {"articles": [{"name": "../x", "text": "a"}]}),
+                      ("a name twice", {"articles": [{"name": "a", "text": "x"},
+                                                     {"name": "a", "text": "y"}]}),
+                      ("an unknown parameter", {"articles": [{"name": "a", "text": "x"}],
+                                                "params": {"nosuch": 1}}),
+                      ("a bad date", {"articles": [{"name": "a", "text": "x"}],
+                                      "params": {"date": "2025-1-1"}})]:
+        c.answer(f"POST /api/news with {why} -> 400", op, "POST", "/api/news", key=c.key,
+                 body=body, expect=400)
 
 
 def check_all_values(c):
@@ -741,6 +781,7 @@ def main():
         check_specs(c)
         check_get_operations(c)
         check_all_values(c)
+        check_news(c)
         check_jobs(c)
         check_bad_parameters(c)
         check_auth(c)
