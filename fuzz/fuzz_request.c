@@ -2,7 +2,7 @@
  * `lode serve` (src/server/request.c): the input's first byte picks the parser, the rest is
  * its input: 0 a path (unescaped, then routed), 1 an Authorization header and the key in it,
  * 2 a job body and the command line built from it, 3 a query string ("a=b&c=d") for each
- * engine. Any crash, sanitizer report or out-of-bounds read is a finding; results are checked
+ * engine, 4 a news body (articles and parameters) and its command line. Any crash, sanitizer report or out-of-bounds read is a finding; results are checked
  * for the invariants the server relies on (routed names are safe, argv is NULL-terminated
  * and holds no path outside the scenario directory). */
 #include <stdint.h>
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data + 1, size - 1);
     s[size - 1] = '\0';
     lode_arena *a = lode_arena_new();
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: {
         srv_unescape(s);
         srv_route r;
@@ -93,6 +93,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check_argv(&v);
         }
         srv_utf8_scrub(msg);
+        break;
+    }
+    case 4: {
+        srv_article art[SRV_MAX_ARTICLES];
+        srv_param p[SRV_MAX_PARAMS];
+        size_t n_art = 0, n = 0;
+        char msg[512];
+        if (a && srv_news_body_parse(s, size - 1, a, art, &n_art, p, &n, msg, sizeof msg) == 0) {
+            if (n_art < 1 || n_art > SRV_MAX_ARTICLES)
+                abort();
+            for (size_t i = 0; i < n_art; i++)
+                if (strchr(art[i].name, '/') || art[i].name[0] == '.')
+                    abort();
+            srv_argv v;
+            if (srv_argv_build("news", p, n, "/scen", a, &v, msg, sizeof msg) == 0)
+                check_argv(&v);
+        }
         break;
     }
     default:
