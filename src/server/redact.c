@@ -13,8 +13,10 @@
  *              burden[] of a hidden holder: share, contrib_t, contrib_usd, own_release_t and
  *              deviation_usd (null, withheld); released_t, burden_deviation_usd and
  *              shipping_tonne_weeks are totals over every holder, so when exactly one hidden
- *              holder releases or contributes they are recomputed over the visible rows
- *              (or, for tonne-weeks, withheld).
+ *              holder contributes, burden_deviation_usd is recomputed over the visible rows;
+ *              when any hidden holder releases, released_t is the sum of the rows shown
+ *              (a total less the shown rows would be what was hidden) and tonne-weeks are
+ *              withheld.
  *   simulate   exhaustion[] rows of a hidden holder (the week its stocks run out bounds them).
  *
  * An aggregate over two or more other holders cannot be split by the viewer; one over a single
@@ -235,15 +237,22 @@ static int redact_respond(const lode_model *m, const char *viewer, cJSON *doc, i
             if (withhold(b, bfields, sizeof bfields / sizeof *bfields))
                 return -1;
         }
-    if (releasers.n == 1) {
-        if (set_number(doc, "released_t", visible_released) || set_null(doc, "shipping_tonne_weeks"))
+    /* A total over every holder minus the rows the viewer sees is what was hidden: so when
+     * anything was hidden the total is the sum of what is shown (own and public releases and
+     * the pools), and tonne-weeks, which cannot be split by row here, are withheld. */
+    if (releasers.n >= 1) {
+        double shown = visible_released;
+        for (const cJSON *d = dels ? dels->child : NULL; d; d = d->next)
+            if (strcmp(str(d, "from"), "pooled") == 0)
+                shown += num(d, "tonnes");
+        if (set_number(doc, "released_t", shown) || set_null(doc, "shipping_tonne_weeks"))
             return -1;
     }
     if (contributors.n == 1 && set_number(doc, "burden_deviation_usd", visible_dev))
         return -1;
     cJSON *conf = cJSON_AddObjectToObject(doc, "confidentiality");
     if (conf == NULL || !cJSON_AddNumberToObject(conf, "withheld_deliveries", withheld) ||
-        !cJSON_AddBoolToObject(conf, "totals_visible_only", releasers.n == 1 || contributors.n == 1))
+        !cJSON_AddBoolToObject(conf, "totals_visible_only", releasers.n >= 1 || contributors.n == 1))
         return -1;
     return 0;
 }

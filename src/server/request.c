@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <utf8proc.h>
 
@@ -156,7 +157,8 @@ void srv_route_parse(const char *path, srv_route *out)
 
 int srv_bearer_parse(const char *header, char *key, size_t len)
 {
-    if (header == NULL || strncmp(header, "Bearer ", 7) != 0)
+    /* The scheme's name is case-insensitive (RFC 9110, 11.1). */
+    if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0)
         return -1;
     const char *k = header + 7;
     while (*k == ' ')
@@ -466,6 +468,22 @@ int srv_json_too_deep(const char *s, size_t len, int max)
     return 0;
 }
 
+/* Parse exactly one JSON value filling text[0..len) (whitespace around it allowed); NULL if the
+ * text is not JSON or holds anything after the value. */
+static cJSON *parse_whole(const char *text, size_t len)
+{
+    const char *end = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (doc == NULL)
+        return NULL;
+    for (const char *p = end; p && p < text + len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+            cJSON_Delete(doc);
+            return NULL;
+        }
+    return doc;
+}
+
 /* A number of a JSON body as a parameter string: whole numbers without a fraction. */
 static const char *number_text(lode_arena *a, double d)
 {
@@ -513,11 +531,9 @@ int srv_job_body_parse(const char *body, size_t len, lode_arena *a, char *cmd, s
         snprintf(msg, msg_len, "body nested deeper than %d levels", SRV_MAX_DEPTH);
         return -1;
     }
-    cJSON *doc = cJSON_ParseWithLength(body, len);
+    cJSON *doc = parse_whole(body, len);
     if (doc == NULL) {
-        const char *at = cJSON_GetErrorPtr();
-        long off = at && at >= body && at <= body + len ? (long)(at - body) : -1;
-        snprintf(msg, msg_len, "body is not valid JSON (near byte %ld)", off);
+        snprintf(msg, msg_len, "body is not valid JSON (one object, nothing after it)");
         return -1;
     }
     int rc = -1;
@@ -611,7 +627,7 @@ int srv_news_body_parse(const char *body, size_t len, lode_arena *a, srv_article
         snprintf(msg, msg_len, "body nested deeper than %d levels", SRV_MAX_DEPTH);
         return -1;
     }
-    cJSON *doc = cJSON_ParseWithLength(body, len);
+    cJSON *doc = parse_whole(body, len);
     int rc = -1;
     const cJSON *arts = cJSON_GetObjectItemCaseSensitive(doc, "articles");
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(doc, "params");

@@ -153,8 +153,8 @@ int srv_confidential_holder(const lode_model *m, const char *iso3);
 /* Remove from doc (the --json document of command cmd) every figure that would reveal the
  * stock of a confidential holder other than `viewer` (NULL: no one signed in), keeping
  * aggregates only over two or more such holders (docs/api.md, "Confidential stockpiles").
- * Returns 1 if the document depends on the viewer (it named a confidential holder), else 0;
- * -1 when out of memory (doc is then unusable). */
+ * Returns 1 if something was withheld from this viewer, else 0; -1 when out of memory (doc
+ * is then unusable). */
 int srv_redact(const lode_model *m, const char *cmd, const char *viewer, cJSON *doc);
 
 /* ---- api.c: the routes, behind http.c ---------------------------------------------------- */

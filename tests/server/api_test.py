@@ -348,7 +348,7 @@ def run(srv, db, keys, holders, stock_rows):
     unknown_id = "lode_" + "0" * 16 + good[21:]
     bad_keys = {"garbage": "Bearer nonsense", "wrong secret": "Bearer " + wrong_secret,
                 "unknown id": "Bearer " + unknown_id, "basic auth": "Basic dXNlcjpwYXNz",
-                "empty bearer": "Bearer ", "key in wrong case": "bearer " + good,
+                "empty bearer": "Bearer ", "key in wrong case": "Bearer " + good.upper(),
                 "huge": "Bearer " + "x" * 5000}
     for name, header in bad_keys.items():
         st, doc = srv.request("GET", "/api/whoami", headers={"Authorization": header})

@@ -344,8 +344,8 @@ static void test_srv_bearer_parse_cases(void **state)
         {"Bearerabc", NULL},
         {"Bearer\tabc", NULL},
         {" Bearer abc", NULL},
-        {"BEARER abc", NULL},
-        {"bearer abc", NULL},
+        {"BEARER abc", "abc"}, /* the scheme is case-insensitive */
+        {"bearer abc", "abc"},
         {"lode_abc", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -831,6 +831,13 @@ static void test_srv_job_body_parse_bad(void **state)
     char cmdlong[128];
     snprintf(cmdlong, sizeof cmdlong, "{\"command\":\"%040d\"}", 0);
     BODY_FAIL(b, cmdlong, "body: 'command' must be a string");
+}
+
+static void test_srv_job_body_parse_trailing(void **state)
+{
+    body_case *b = *state;
+    BODY_FAIL(b, "{\"command\":\"risk\"}{\"command\":\"simulate\"}", "body is not valid JSON");
+    BODY_FAIL(b, "{\"command\":\"risk\"} x", "body is not valid JSON");
 }
 
 static void test_srv_job_body_parse_utf8(void **state)
@@ -1451,9 +1458,10 @@ static void test_srv_redact_respond_deu(void **state)
         assert_false(has(bk, "withheld"));
         /* one hidden contributor (USA): the deviation total is KOR's alone */
         NEAR(numf(doc, "burden_deviation_usd"), 50, 1e-9);
-        /* three hidden releasers: the release total stays */
-        NEAR(numf(doc, "released_t"), 25, 1e-9);
-        NEAR(numf(doc, "shipping_tonne_weeks"), 99, 0);
+        /* hidden releasers: the release total is what is shown (KOR 3 + the pool 15), else
+         * 25 - 18 would be CHN's dropped 7 t; tonne-weeks withheld */
+        NEAR(numf(doc, "released_t"), 18, 1e-9);
+        assert_true(is_null(doc, "shipping_tonne_weeks"));
         NEAR(numf(doc, "redirected_t"), 4, 0);
         cJSON_Delete(doc);
     }
@@ -1474,7 +1482,8 @@ static void test_srv_redact_respond_usa(void **state)
     assert_int_equal(array_size(doc, "deliveries"), 3); /* USA, KOR, JPN surplus */
     cJSON *conf = cJSON_GetObjectItemCaseSensitive(doc, "confidentiality");
     NEAR(numf(conf, "withheld_deliveries"), 2, 0);
-    NEAR(numf(doc, "released_t"), 25, 1e-9); /* AUS + CHN: two hidden releasers */
+    NEAR(numf(doc, "released_t"), 13, 1e-9); /* its own 10 + KOR's 3: what it sees */
+    assert_true(is_null(doc, "shipping_tonne_weeks"));
     cJSON *bu = row(doc, "burden", "country", "USA", NULL, NULL, NULL, NULL);
     NEAR(numf(bu, "contrib_t"), 10, 0);
     assert_false(has(bu, "withheld"));
@@ -1521,6 +1530,23 @@ static void test_srv_redact_respond_one_releaser(void **state)
     NEAR(numf(c, "withheld_deliveries"), 0, 0);
     assert_false(is_true(c, "totals_visible_only"));
     assert_false(has(c, "withheld_items"));
+    cJSON_Delete(doc);
+}
+
+static void test_srv_redact_respond_total_isolates_dropped(void **state)
+{
+    (void)state;
+    cJSON *doc = parse(respond_doc);
+    assert_int_equal(srv_redact(model, "respond", "DEU", doc), 1);
+    double shown = 0;
+    cJSON *dels = cJSON_GetObjectItemCaseSensitive(doc, "deliveries");
+    for (cJSON *d = dels->child; d; d = d->next)
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(d, "source")->valuestring, "stockpile") == 0)
+            shown += numf(d, "tonnes");
+    NEAR(shown, 18, 1e-9); /* KOR 3 + pooled 15 */
+    cJSON *rel = cJSON_GetObjectItemCaseSensitive(doc, "released_t");
+    if (!cJSON_IsNull(rel))
+        NEAR(numf(doc, "released_t"), shown, 1e-9);
     cJSON_Delete(doc);
 }
 
@@ -1613,6 +1639,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_srv_job_body_parse_scenario_json, body_setup,
                                         body_teardown),
         cmocka_unit_test_setup_teardown(test_srv_job_body_parse_bad, body_setup, body_teardown),
+        cmocka_unit_test_setup_teardown(test_srv_job_body_parse_trailing, body_setup,
+                                        body_teardown),
         cmocka_unit_test_setup_teardown(test_srv_job_body_parse_utf8, body_setup, body_teardown),
         cmocka_unit_test_setup_teardown(test_srv_job_body_parse_depth, body_setup, body_teardown),
         cmocka_unit_test_setup_teardown(test_srv_job_body_parse_max_params, body_setup,
@@ -1634,6 +1662,7 @@ int main(void)
         cmocka_unit_test(test_srv_redact_respond_deu),
         cmocka_unit_test(test_srv_redact_respond_usa),
         cmocka_unit_test(test_srv_redact_respond_one_releaser),
+        cmocka_unit_test(test_srv_redact_respond_total_isolates_dropped),
         cmocka_unit_test(test_srv_redact_simulate_exhaustion),
         cmocka_unit_test(test_srv_redact_invest_paths),
     };
