@@ -60,6 +60,9 @@ typedef struct sim_net {
                           * up to out_start[n + 1] stay in the country (firm networks only) */
     /* ---- groups */
     size_t ng;
+    int one_node; /* 1 for the country net (sim_net_build): every group is one node, node n is
+                   * group n with share 1 and no link stays in a country, so the weekly step
+                   * takes its copy without the group level (same arithmetic); 0 for firms */
     int *node_of;      /* [nm * nc] group of (material, country), or -1 */
     size_t *g_mat_start; /* [nm + 1] groups of material k */
     int *g_country, *g_material; /* [ng] */

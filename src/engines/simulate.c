@@ -83,9 +83,12 @@ static int same_str(const char *a, const char *b)
 /* Production of node n this week at capacity cap: each grade needs all its consumed inputs,
  * and makes cap x share x (the smallest availability ratio rho among its inputs, rho[g] of the
  * input's group g in n's country); the part of the output without consumed inputs is made at
- * capacity. With `used`, adds what was consumed to the input groups of affected materials. */
-static inline double produce(const sim_net *net, const unsigned char *aff, size_t n, double cap,
-                             const double *rho, double *used)
+ * capacity. With `used`, adds what was consumed to the input groups of affected materials.
+ * Always inlined: the weekly step calls it per node, and the call cost more than its work. */
+static inline __attribute__((always_inline)) double produce(const sim_net *net,
+                                                            const unsigned char *aff, size_t n,
+                                                            double cap, const double *rho,
+                                                            double *used)
 {
     size_t k = (size_t)net->material[n], c = (size_t)net->country[n];
     size_t nc = (size_t)net->nc;
@@ -529,6 +532,7 @@ lode_status sim_net_build(const lode_model *m, lode_arena *a, sim_net *net, lode
         net->gn_start[n + 1] = n + 1;
     }
     net->ng = nn;
+    net->one_node = 1;
     net->xx0 = net->x0;
     net->x_end = net->out_start + 1;
     net->g_mat_start = net->mat_start;
@@ -554,6 +558,7 @@ lode_status sim_net_build_firms(const lode_model *m, const lode_firmnet *fn, lod
     /* The country net gives the groups, recipes, demand by sector and stockpiles; then the
      * node level is replaced by the firms. */
     LODE_TRY(sim_net_build(m, a, net, err));
+    net->one_node = 0; /* even with one firm per group: the test compares the two steps */
     const size_t ng = net->ng, nm = (size_t)net->nm, nc = (size_t)net->nc;
     const size_t N = fn->n_nodes, L = fn->n_links;
     const double *gstock = net->stock0, *gnq0 = net->nq0;
@@ -1057,7 +1062,27 @@ static double processing(double t, double s, double dur, double dp, double V)
     return sum;
 }
 
-void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint64_t seed, int means)
+/* Input need of group g this week, at group capacities capg. */
+static inline double group_need(const sim_net *net, const double *capg, size_t g)
+{
+    double nq = 0;
+    for (size_t j = net->req_start[g]; j < net->req_start[g + 1]; j++)
+        nq += capg[net->req_out[j]] * net->req_f[j];
+    return nq;
+}
+
+/* sim_run_one, in two copies: `one` is net->one_node, a constant at each of the two call
+ * sites. With one = 1 (the country net) the group level folds away at compile time, a group
+ * being its node: its range is that node, its share 1, its capacity, input need and
+ * availability ratio the node's own (capg = cap, rhog = rho: the same sums of one term), what
+ * it had for inputs (availg) the node's, and no link stays in the country. The arithmetic is
+ * the same in both copies, term by term; test_firm checks that a firm network of one firm per
+ * group (the other copy) gives the country digest bit for bit. Always inlined: with `one`
+ * read at run time, the group passes, per-node group lookups and the end of week's division
+ * cost the country net about 40 % of its time. */
+static inline __attribute__((always_inline)) void run_one(const sim_plan *pl, sim_work *w,
+                                                          sim_runout *o, long run, uint64_t seed,
+                                                          int means, const int one)
 {
     const sim_net *net = pl->net;
     const lode_scenario *s = pl->s;
@@ -1093,7 +1118,7 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
     const double *pd = w->draw, *od = w->draw + 3 * n_pol, *dd = od + 3 * n_out;
 
     /* Start every node at baseline; affected ones get their stocks and pipeline. */
-    const size_t ng = net->ng;
+    const size_t ng = one ? 0 : net->ng; /* with one, capg and rhog are cap and rho */
     for (size_t n = 0; n < nn; n++) {
         w->cap[n] = net->cap0[n];
         w->rho[n] = 1;
@@ -1124,6 +1149,7 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
         }
         memset(&o->week[km * Wz], 0, Wz * sizeof *o->week);
     }
+    double *capg = one ? w->cap : w->capg, *rhog = one ? w->rho : w->rhog;
     int lag = prm->substitution_lag_wk > 1 ? (int)ceil(prm->substitution_lag_wk) : 1;
     if (lag > W + 1)
         lag = W + 1;
@@ -1168,36 +1194,34 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
             if (g < 0)
                 continue;
             double f = 1 - pl->og_frac[i] * od[3 * i + 2] * overlap(tw, od[3 * i], od[3 * i + 1]);
-            for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++)
+            size_t n0 = one ? (size_t)g : net->gn_start[g];
+            size_t n1 = one ? (size_t)g + 1 : net->gn_start[g + 1];
+            for (size_t n = n0; n < n1; n++)
                 w->cap[n] *= f > 0 ? f : 0;
         }
         /* Capacity of each affected group after outages (its outputs' input need). */
-        for (size_t a = 0; a < pl->n_aff; a++) {
+        for (size_t a = 0; a < pl->n_aff && !one; a++) {
             size_t km = (size_t)pl->aff_list[a];
             for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
                 double c = 0;
                 for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++)
                     c += w->cap[n];
-                w->capg[g] = c;
+                capg[g] = c;
             }
         }
 
         for (size_t a = 0; a < pl->n_aff; a++) {
             size_t km = (size_t)pl->aff_list[a];
-            /* Need of the inputs this week, by group. */
-            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
-                double nq = 0;
-                for (size_t j = net->req_start[g]; j < net->req_start[g + 1]; j++)
-                    nq += w->capg[net->req_out[j]] * net->req_f[j];
-                w->nqg[g] = nq;
-            }
+            /* Need of the inputs this week, by group (by node if groups are nodes). */
+            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1] && !one; g++)
+                w->nqg[g] = group_need(net, capg, g);
             for (size_t n = net->mat_start[km]; n < net->mat_start[km + 1]; n++) {
-                const size_t gn = (size_t)net->grp[n];
-                const double sh = net->share[n];
+                const size_t gn = one ? n : (size_t)net->grp[n];
+                const double sh = one ? 1 : net->share[n];
                 /* The node's share of its group's input need; production from the inputs in
                  * hand. */
-                double nq = sh * w->nqg[gn];
-                double P = produce(net, pl->aff, n, w->cap[n], w->rhog, w->usedg);
+                double nq = one ? group_need(net, capg, n) : sh * w->nqg[gn];
+                double P = produce(net, pl->aff, n, w->cap[n], rhog, w->usedg);
                 /* Final demand by sector after price, substitution and demand shocks;
                  * dsec holds it only for nodes with demand shocks, else it is dem0 x f. */
                 const double *dn = &net->dem0[gn * NSEC];
@@ -1274,7 +1298,7 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                 /* Shipments: arrive next week. Links across a border come first; `dom`
                  * counts a firm's deliveries within its country. */
                 double shipped = 0, wh = 0, dom = 0;
-                const size_t xe = net->x_end[n];
+                const size_t xe = one ? net->out_start[n + 1] : net->x_end[n];
                 if (!pl->has_cov[n]) {
                     size_t j = net->out_start[n];
                     for (; j < xe; j++) {
@@ -1283,7 +1307,7 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                         w->Rn[net->f_imp[f]] += q;
                         shipped += q;
                     }
-                    for (; j < net->out_start[n + 1]; j++) {
+                    for (; j < net->out_start[n + 1] && !one; j++) {
                         size_t f = net->out_flow[j];
                         double q = phi * net->f_b[f];
                         w->Rn[net->f_imp[f]] += q;
@@ -1332,30 +1356,38 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                 w->shipped[n] = shipped + dom;
                 w->withheld[n] = wh;
             }
-            /* Availability of each group's inputs to its country's production. */
-            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
+            /* Availability of each group's inputs to its country's production (a node's own
+             * rho, computed above the same way, when groups are nodes). */
+            for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1] && !one; g++) {
                 double num = 0, den = 0;
                 for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++) {
                     num += w->phi[n] * w->Nq[n] + w->SRn[n];
                     den += w->Nq[n];
                 }
-                w->rhog[g] = den > 0 ? clamp01(num / den) : 1;
+                rhog[g] = den > 0 ? clamp01(num / den) : 1;
                 w->availg[g] = num;
             }
         }
 
-        /* End of week: stocks, balance, statistics. */
+        /* End of week: stocks, balance, statistics. The material's sums are kept in locals
+         * (in the same order) since the compiler cannot tell they alias no node array. */
         for (size_t a = 0; a < pl->n_aff; a++) {
             size_t km = (size_t)pl->aff_list[a];
+            double week_t = o->week[km * Wz + (size_t)t], unserved = w->unserved[km];
+            double req = w->req[km], mass_err = o->mass_err;
             for (size_t g = net->g_mat_start[km]; g < net->g_mat_start[km + 1]; g++) {
                 double gs = 0, gs0 = 0, gx = 0;
-                for (size_t n = net->gn_start[g]; n < net->gn_start[g + 1]; n++) {
+                size_t n0 = one ? g : net->gn_start[g], n1 = one ? g + 1 : net->gn_start[g + 1];
+                for (size_t n = n0; n < n1; n++) {
                     /* What the country's production used of the group is drawn from its
                      * nodes in proportion to what each had for it (phi Nq + SRn), so no node
-                     * gives more than it had; a country's one node gives it all. */
+                     * gives more than it had; a country's one node gives it all (av / av is
+                     * exactly 1, av being finite and > 0: no division). */
                     double av = w->phi[n] * w->Nq[n] + w->SRn[n];
-                    double used =
-                        w->usedg[g] > 0 && w->availg[g] > 0 ? w->usedg[g] * (av / w->availg[g]) : 0;
+                    double ag = one ? av : w->availg[g];
+                    double used = w->usedg[g] > 0 && ag > 0
+                                      ? (one ? w->usedg[g] : w->usedg[g] * (av / ag))
+                                      : 0;
                     w->used[n] = used;
                     double I0 = w->I[n], M = w->P[n] + w->R[n] + net->outside[n];
                     double Ie = w->phi[n] == 1 ? I0 + M - w->X[n] - w->D[n] - used
@@ -1369,8 +1401,8 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                     double rhs =
                         used + w->T[n] + w->shipped[n] + w->withheld[n] + (Ie > I0 ? Ie - I0 : 0);
                     double e = fabs(lhs - rhs);
-                    if (e > o->mass_err)
-                        o->mass_err = e;
+                    if (e > mass_err)
+                        mass_err = e;
                     w->I[n] = Ie;
                     w->S[n] = Se;
                     gs += Ie + Se;
@@ -1379,15 +1411,19 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                     double short_t = w->D[n] > w->T[n] ? w->D[n] - w->T[n] : 0;
                     double served_n = w->rho[n] * w->Nq[n];
                     o->cell[g] += short_t;
-                    o->week[km * Wz + (size_t)t] += short_t;
-                    w->unserved[km] += short_t + (w->Nq[n] > served_n ? w->Nq[n] - served_n : 0);
-                    w->req[km] += w->D[n] + w->Nq[n];
+                    week_t += short_t;
+                    unserved += short_t + (w->Nq[n] > served_n ? w->Nq[n] - served_n : 0);
+                    req += w->D[n] + w->Nq[n];
                 }
                 if (o->exh[g] < 0 && gs0 > 0 && gs <= 1e-9 * gs0)
                     o->exh[g] = t;
                 if (net->ex_of[g] >= 0)
                     o->exports[(size_t)net->ex_of[g] * Wz + (size_t)t] = gx;
             }
+            o->week[km * Wz + (size_t)t] = week_t;
+            w->unserved[km] = unserved;
+            w->req[km] = req;
+            o->mass_err = mass_err;
             o->node_weeks += (long)(net->mat_start[km + 1] - net->mat_start[km]);
             o->link_weeks += (long)(net->out_start[net->mat_start[km + 1]] -
                                     net->out_start[net->mat_start[km]]);
@@ -1404,6 +1440,14 @@ void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint6
                 w->sub[km] = 0;
         }
     }
+}
+
+void sim_run_one(const sim_plan *pl, sim_work *w, sim_runout *o, long run, uint64_t seed, int means)
+{
+    if (pl->net->one_node)
+        run_one(pl, w, o, run, seed, means, 1);
+    else
+        run_one(pl, w, o, run, seed, means, 0);
 }
 
 /* ---- Monte Carlo -------------------------------------------------------------------------- */
