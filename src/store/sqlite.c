@@ -49,24 +49,7 @@ static lode_status sq_create_tables(lode_store *s, lode_err *err)
     for (size_t i = 0; st == LODE_OK && i < s->pkg->n_res; i++) {
         const lode_schema *r = &s->pkg->res[i];
         lode_buf b = LODE_BUF_INIT;
-        lode_buf_puts(&b, "CREATE TABLE IF NOT EXISTS ");
-        add_ident(&b, r->name);
-        lode_buf_puts(&b, "(_line INTEGER NOT NULL");
-        for (size_t f = 0; f < r->n_fields; f++) {
-            lode_buf_puts(&b, ", ");
-            add_ident(&b, r->fields[f].name);
-            lode_buf_puts(&b, " TEXT NOT NULL");
-        }
-        if (r->n_pkey) {
-            lode_buf_puts(&b, ", PRIMARY KEY(");
-            for (size_t k = 0; k < r->n_pkey; k++) {
-                if (k)
-                    lode_buf_puts(&b, ", ");
-                add_ident(&b, r->fields[r->pkey[k]].name);
-            }
-            lode_buf_puts(&b, ")");
-        }
-        lode_buf_puts(&b, ")");
+        lode_store_create_sql(&b, r, "INTEGER", "TEXT");
         st = b.oom ? LODE_FAIL(err, LODE_EIO, s->uri, 0, "", "out of memory")
                    : exec(s, b.data, err);
         lode_buf_free(&b);

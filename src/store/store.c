@@ -33,6 +33,29 @@ void lode_store_ident(lode_buf *b, const char *name)
     lode_buf_puts(b, "\"");
 }
 
+void lode_store_create_sql(lode_buf *b, const lode_schema *r, const char *line_type,
+                           const char *cell_type)
+{
+    lode_buf_puts(b, "CREATE TABLE IF NOT EXISTS ");
+    lode_store_ident(b, r->name);
+    lode_buf_printf(b, "(_line %s NOT NULL", line_type);
+    for (size_t f = 0; f < r->n_fields; f++) {
+        lode_buf_puts(b, ", ");
+        lode_store_ident(b, r->fields[f].name);
+        lode_buf_printf(b, " %s NOT NULL", cell_type);
+    }
+    if (r->n_pkey) {
+        lode_buf_puts(b, ", PRIMARY KEY(");
+        for (size_t k = 0; k < r->n_pkey; k++) {
+            if (k)
+                lode_buf_puts(b, ", ");
+            lode_store_ident(b, r->fields[r->pkey[k]].name);
+        }
+        lode_buf_puts(b, ")");
+    }
+    lode_buf_puts(b, ")");
+}
+
 lode_status lode_store_dup_key(lode_err *err, const lode_schema *r, const char *path,
                                long line, const char *const *cells, long first)
 {

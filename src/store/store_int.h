@@ -83,4 +83,10 @@ lode_status lode_store_walk_stopped(lode_err *err);
 /* Append name as a double-quoted SQL identifier ("" doubles a quote). */
 void lode_store_ident(lode_buf *b, const char *name);
 
+/* Append the CREATE TABLE IF NOT EXISTS statement of resource r: a `_line` column of type
+ * line_type (the cell's source line) and one column per field of type cell_type, NOT NULL,
+ * with r's primary key. The backends differ only in the two type names. */
+void lode_store_create_sql(lode_buf *b, const lode_schema *r, const char *line_type,
+                           const char *cell_type);
+
 #endif
