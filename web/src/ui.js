@@ -1,5 +1,6 @@
 // Small DOM helpers shared by the pages: element builder, number formats (fixed en-US
 // locale so every analyst sees the same digits), sortable tables, tooltip, progress bar.
+import { runJob } from './api.js';
 
 export function h(tag, attrs = {}, ...children) {
     const e = document.createElement(tag);
@@ -175,6 +176,24 @@ export function progressBar() {
         label.textContent = `${job.state}${total ? ` — ${done} / ${total}${unit}` : ''}${job.id ? ` (job ${job.id})` : ''}`;
     };
     return el;
+}
+
+/* Run a job of the API with a progress bar in `status`, `button` disabled meanwhile; done(job)
+ * is called with the finished job unless the page was left (ctx.isCurrent()); a failure is
+ * shown in `status`. */
+export async function runJobInto({ command, params, button, out, status, ctx, done }) {
+    button.disabled = true;
+    clear(out);
+    const bar = progressBar();
+    clear(status).append(bar);
+    try {
+        const job = await runJob(command, params, (j) => bar.update(j));
+        if (ctx.isCurrent()) done(job);
+    } catch (e) {
+        if (ctx.isCurrent()) status.append(errorBox(e));
+    } finally {
+        button.disabled = false;
+    }
 }
 
 export function field(label, control, hint) {

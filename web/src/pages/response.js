@@ -2,10 +2,10 @@
 // delivery plan as a table and a from → to flow diagram, unserved before/after, burden.
 // Rows the server marks confidential (from "pooled", or "withheld": true with nulls) are
 // shown as such: another ally's national stock is not ours to see.
-import { runJob, data } from '../api.js';
+import { data } from '../api.js';
 import { lookups } from '../lookups.js';
 import { scenarioChooser, stat } from './scenario.js';
-import { h, clear, fmtNum, fmtPct, fmtUSD, field, select, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams, showTip, hideTip, confidentialityNote } from '../ui.js';
+import { h, clear, fmtNum, fmtPct, fmtUSD, field, select, runJobInto, sortableTable, sourceLine, routeParams, setRouteParams, showTip, hideTip, confidentialityNote } from '../ui.js';
 
 const SVGNS = 'http://www.w3.org/2000/svg';
 function s(tag, attrs = {}) {
@@ -61,19 +61,8 @@ export async function renderResponse(root, ctx) {
         const p = { scenario: scen.value, alliance: ally.value };
         if (weeks.value) p.weeks = parseInt(weeks.value, 10);
         setRouteParams({ alliance: p.alliance, scenario: p.scenario, weeks: p.weeks });
-        run.disabled = true;
-        clear(out);
-        const bar = progressBar();
-        clear(status).append(bar);
-        try {
-            const job = await runJob('respond', p, (j) => bar.update(j));
-            if (!ctx.isCurrent()) return;
-            showResult(out, job, L, p);
-        } catch (e) {
-            if (ctx.isCurrent()) status.append(errorBox(e));
-        } finally {
-            run.disabled = false;
-        }
+        await runJobInto({ command: 'respond', params: p, button: run, out, status, ctx,
+                           done: (job) => showResult(out, job, L, p) });
     });
 }
 

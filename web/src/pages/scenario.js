@@ -1,10 +1,10 @@
 // Scenario page: pick a shipped scenario, run `simulate` as a job (POST /api/jobs, poll
 // GET /api/jobs/{id}), then a fan chart of all countries' shortfall per week for one
 // material (result.week_shortfall[]) and the largest country shortfalls (result.shortfall[]).
-import { api, runJob } from '../api.js';
+import { api } from '../api.js';
 import { lookups } from '../lookups.js';
 import { fanChart } from '../chart.js';
-import { h, clear, fmtNum, field, select, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams, confidentialityNote } from '../ui.js';
+import { h, clear, fmtNum, field, select, runJobInto, sortableTable, sourceLine, routeParams, setRouteParams, confidentialityNote } from '../ui.js';
 
 export async function scenarioChooser(current) {
     const doc = await api('/api/scenarios');
@@ -49,19 +49,8 @@ export async function renderScenario(root, ctx) {
         if (weeks.value) p.weeks = parseInt(weeks.value, 10);
         if (seed.value) p.seed = parseInt(seed.value, 10);
         setRouteParams({ scenario: p.scenario, runs: p.runs, weeks: p.weeks, seed: p.seed });
-        run.disabled = true;
-        clear(out);
-        const bar = progressBar();
-        clear(status).append(bar);
-        try {
-            const job = await runJob('simulate', p, (j) => bar.update(j));
-            if (!ctx.isCurrent()) return;
-            showResult(out, job, L, p);
-        } catch (e) {
-            if (ctx.isCurrent()) status.append(errorBox(e));
-        } finally {
-            run.disabled = false;
-        }
+        await runJobInto({ command: 'simulate', params: p, button: run, out, status, ctx,
+                           done: (job) => showResult(out, job, L, p) });
     });
 }
 

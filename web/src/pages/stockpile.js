@@ -1,11 +1,10 @@
 // Stockpile page: alliance → job "stockpile" (docs/respond.md, "lode stockpile"): stock each
 // ally must hold alone and pooled per material, what pooling saves, and per-ally targets.
 // Another ally's confidential figures come as null with "withheld": true: shown as such.
-import { runJob } from '../api.js';
 import { lookups } from '../lookups.js';
 import { allianceChooser } from './response.js';
 import { stat } from './scenario.js';
-import { h, clear, fmtNum, fmtPct, fmtUSD, field, progressBar, errorBox, sortableTable, sourceLine, routeParams, setRouteParams, confidentialityNote } from '../ui.js';
+import { h, clear, fmtNum, fmtPct, fmtUSD, field, runJobInto, sortableTable, sourceLine, routeParams, setRouteParams, confidentialityNote } from '../ui.js';
 
 const CONF = () => h('span', { class: 'confidential', title: 'another ally’s confidential stock' }, 'confidential');
 const num = (v, f = fmtNum) => (v === null || v === undefined ? null : f(v));
@@ -32,19 +31,8 @@ export async function renderStockpile(root, ctx) {
         ev.preventDefault();
         const p = { alliance: ally.value, runs: parseInt(runs.value, 10) || 1, confidence: parseFloat(conf.value) || 0.95 };
         setRouteParams(p);
-        run.disabled = true;
-        clear(out);
-        const bar = progressBar();
-        clear(status).append(bar);
-        try {
-            const job = await runJob('stockpile', p, (j) => bar.update(j));
-            if (!ctx.isCurrent()) return;
-            showResult(out, job, L, p);
-        } catch (e) {
-            if (ctx.isCurrent()) status.append(errorBox(e));
-        } finally {
-            run.disabled = false;
-        }
+        await runJobInto({ command: 'stockpile', params: p, button: run, out, status, ctx,
+                           done: (job) => showResult(out, job, L, p) });
     });
 }
 
