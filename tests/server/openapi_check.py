@@ -147,7 +147,8 @@ class Server:
     def __init__(self, lode):
         self.lode = os.path.abspath(lode)
         self.dir = tempfile.mkdtemp(prefix="lode-openapi-")
-        self.db = os.path.join(self.dir, "t.db")
+        # LODE_SERVE_DB: another store (a PostgreSQL URI from tools/pg-test.sh), else SQLite.
+        self.db = os.environ.get("LODE_SERVE_DB") or os.path.join(self.dir, "t.db")
         self.proc = None
         self.port = None
         self.log = []
