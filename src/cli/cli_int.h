@@ -117,7 +117,6 @@ typedef struct cli_sink {
     cJSON *doc;            /* the --json document (owned by the caller once the run ends) */
     char msg[1024];        /* the first error the command reported ("" if none) */
     _Atomic long done, total; /* progress of a long run */
-    _Atomic int cancel;    /* reserved: set to ask a run to stop (not yet honoured) */
 } cli_sink;
 
 /* Run command argv[0] (one of check, risk, exposure, chokepoints, market, news, simulate,
