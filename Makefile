@@ -41,7 +41,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 LODE := $(B)/bin/lode
 
 .PHONY: all test unit cli-test prop-test fuzz bench bench-sim bench-mpi mpi-test tsan clean golden check \
-        web serve-test bench-serve
+        web serve-test serve-tsan bench-serve
 all: $(LODE) bin/lode
 
 bin/lode: $(LODE)
@@ -116,11 +116,16 @@ serve-test: $(LODE)
 	@python3 tests/server/api_test.py $(CURDIR)/$(LODE)
 	@LODE=$(CURDIR)/$(LODE) sh tests/server/openapi.sh
 
+# The server built with ThreadSanitizer, under concurrent requests and jobs.
+serve-tsan:
+	$(MAKE) CC=clang B=build-tsan-srv OPT='-O1 -g -fsanitize=thread' build-tsan-srv/bin/lode
+	@sh tests/server/tsan.sh $(CURDIR)/build-tsan-srv/bin/lode
+
 bench-serve: $(LODE)
 	@LODE=$(CURDIR)/$(LODE) sh bench/serve.sh
 
 clean:
-	rm -rf build build-san build-clang build-tsan build-mpi build-fuzz bin
+	rm -rf build build-san build-clang build-tsan build-tsan-srv build-mpi build-fuzz bin
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 

@@ -45,6 +45,7 @@ group "end-to-end tests (ASan+UBSan)" make SAN=1 cli-test
 group "property tests" make SAN=1 prop-test
 group "HTTP API: every endpoint x every ally, bad input, OpenAPI (ASan+UBSan)" make SAN=1 serve-test
 group "HTTP API on a PostgreSQL store: OpenAPI checks (ASan+UBSan)" sh tools/pg-test.sh sh -c 'LODE_SERVE_DB=$LODE_TEST_PG LODE=$PWD/build-san/bin/lode sh tests/server/openapi.sh'
+group "HTTP server under load (TSan)" make -j"$JOBS" serve-tsan
 group "dashboard (Playwright, Chromium)" sh tests/web/run.sh
 group "derived tables match the method" sh -c './bin/lode derive --check && echo "PASS derive --check"'
 group "fuzzers" sh fuzz/run.sh "${FUZZ_SECONDS:-20}"
