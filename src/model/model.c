@@ -513,15 +513,30 @@ static lode_status build_order(lode_model *m, const char *const *ids, size_t str
     return LODE_OK;
 }
 
-static int find_id(const lode_model *m, const int *order, size_t n, int is_material,
-                   const char *id)
+static const char *material_key(const lode_model *m, int k)
+{
+    return m->materials[k].id;
+}
+
+static const char *country_key(const lode_model *m, int k)
+{
+    return m->countries[k].iso3;
+}
+
+static const char *firm_key(const lode_model *m, int k)
+{
+    return m->firms[k].id;
+}
+
+/* Binary search for id among n records whose indexes `order` lists sorted by key(m, k). */
+static int find_id(const lode_model *m, const int *order, size_t n,
+                   const char *(*key)(const lode_model *, int), const char *id)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int k = order[mid];
-        const char *key = is_material ? m->materials[k].id : m->countries[k].iso3;
-        int c = strcmp(id, key);
+        int c = strcmp(id, key(m, k));
         if (c == 0)
             return k;
         if (c < 0)
@@ -536,14 +551,14 @@ int lode_model_material(const lode_model *m, const char *id)
 {
     if (m == NULL || m->material_order == NULL || id == NULL)
         return -1;
-    return find_id(m, m->material_order, m->n_materials, 1, id);
+    return find_id(m, m->material_order, m->n_materials, material_key, id);
 }
 
 int lode_model_country(const lode_model *m, const char *iso3)
 {
     if (m == NULL || m->country_order == NULL || iso3 == NULL)
         return -1;
-    return find_id(m, m->country_order, m->n_countries, 0, iso3);
+    return find_id(m, m->country_order, m->n_countries, country_key, iso3);
 }
 
 /* Regions are aggregates whose members carry a membership tag; this table is their only
@@ -620,19 +635,7 @@ static lode_status resolve_list(lode_model *m, int is_material, const char *list
 /* Index in m->firms of firm id, or -1 (m->firm_order is sorted by id). */
 static int find_firm(const lode_model *m, const char *id)
 {
-    size_t lo = 0, hi = m->n_firms;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int k = m->firm_order[mid];
-        int c = strcmp(id, m->firms[k].id);
-        if (c == 0)
-            return k;
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return -1;
+    return find_id(m, m->firm_order, m->n_firms, firm_key, id);
 }
 
 /* Firms and their links (optional tables): ids, countries, materials, and the link's ends. */
