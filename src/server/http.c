@@ -258,10 +258,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     /* Cached answers, after signing in (health and the API document need no key). */
     int open_route = r.route.kind == SRV_HEALTH || r.route.kind == SRV_OPENAPI;
     int get = strcmp(method, "GET") == 0 && r.body_len == 0;
+    /* The key must hold the whole path and query: a truncated key would let two requests
+     * share an answer. Longer queries (rare: 32 parameters at most) are not cached. */
+    int keyable = q.text.len <= SRV_MAX_URL;
     srv_key who;
     memset(&who, 0, sizeof who);
     char key[SRV_MAX_URL * 2 + 64];
-    if (get && (open_route || srv_auth(st, r.authorization, &who))) {
+    if (get && keyable && (open_route || srv_auth(st, r.authorization, &who))) {
         const char *qs = q.text.data ? q.text.data : "";
         const char *viewers[2] = {"*", who.ally};
         for (int i = 0; i < (open_route ? 1 : 2); i++) {
@@ -277,7 +280,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     srv_reply rep;
     srv_handle(st, &r, &rep);
     struct MHD_Response *resp = NULL;
-    int cache = get && rep.status == 200 && rep.cache != SRV_NO_CACHE;
+    int cache = get && keyable && rep.status == 200 && rep.cache != SRV_NO_CACHE;
     if (cache)
         snprintf(key, sizeof key, "%s\x1f%s\x1f%s",
                  rep.cache == SRV_CACHE_PUBLIC ? "*" : rep.viewer, url,
